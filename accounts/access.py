@@ -1,0 +1,28 @@
+"""Fetch an object *and* check the user may touch it, in one step.
+
+Every view that takes an object id goes through one of these, so that no view can
+forget the check: another user's object, or a group's object for a non-member, is
+a 404 (not a 403, which would confirm that the id exists).
+"""
+
+from django.shortcuts import get_object_or_404
+
+from .models import AddressBook, Contact, ContactList, ListMember, User
+from .selectors import address_books_visible, contact_lists_visible, contacts_visible
+
+
+def access_address_book(user: User, book_id: int) -> AddressBook:
+    return get_object_or_404(address_books_visible(user=user), pk=book_id)
+
+
+def access_contact(user: User, contact_id: int) -> Contact:
+    return get_object_or_404(contacts_visible(user=user).select_related("book__group"), pk=contact_id)
+
+
+def access_contact_list(user: User, list_id: int) -> ContactList:
+    return get_object_or_404(contact_lists_visible(user=user), pk=list_id)
+
+
+def access_list_member(user: User, list_id: int, member_id: int) -> ListMember:
+    contact_list = access_contact_list(user, list_id)
+    return get_object_or_404(contact_list.members, pk=member_id)

@@ -1,0 +1,103 @@
+"""Reading contacts files (vCard, CSV) into CardData rows; nothing here writes."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+from .vcard import CardData, read_cards
+
+# CSV header -> what it fills. Headers are matched case-insensitively.
+CSV_COLUMNS = {
+    "name": "name",
+    "full name": "name",
+    "organisation": "organisation",
+    "organization": "organisation",
+    "company": "organisation",
+    "notes": "notes",
+    "email": "email",
+    "emails": "email",
+    "mobile": "mobile",
+    "home": "home",
+    "work": "work",
+    "fax": "fax",
+    "other": "other",
+    "phone": "other",
+}
+PHONE_COLUMNS = ("mobile", "home", "work", "fax", "other")
+CSV_HEADER_EXAMPLE = "name,organisation,email,mobile,home,work,fax,other,notes"
+
+
+class ContactFileError(ValueError):
+    """The file as a whole cannot be read; `str(error)` tells the user why."""
+
+
+def decode_upload(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ContactFileError(
+            _("The file is not UTF-8 text (a problem near byte %(position)s): save it as UTF-8 and try again.")
+            % {"position": error.start}
+        ) from error
+
+
+def read_contacts_file(*, filename: str, text: str) -> list[CardData]:
+    """Rows of a .vcf or .csv file, each with its line number; bad rows carry a `problem`."""
+    lowered = filename.lower()
+    if lowered.endswith((".vcf", ".vcard")) or text.lstrip().upper().startswith("BEGIN:VCARD"):
+        return list(read_cards(text))
+    if lowered.endswith(".csv"):
+        return _read_csv(text)
+    raise ContactFileError(_("Choose a vCard (.vcf) or CSV (.csv) file."))
+
+
+def _read_csv(text: str) -> list[CardData]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ContactFileError(_("The CSV file is empty.")) from None
+    except csv.Error as error:
+        raise ContactFileError(_("The CSV file cannot be read: %(error)s") % {"error": error}) from error
+    columns = [CSV_COLUMNS.get(title.strip().lower()) for title in header]
+    unknown = [title for title, column in zip(header, columns, strict=True) if column is None]
+    if unknown or "name" not in columns:
+        raise ContactFileError(
+            _("The first line must name the columns, for example “%(example)s”; not understood: %(unknown)s.")
+            % {"example": CSV_HEADER_EXAMPLE, "unknown": ", ".join(unknown) or _("(no name column)")}
+        )
+    rows = []
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            rows.append(CardData(line=reader.line_num, problem=str(error)))
+            continue
+        if any(v.strip() for v in values):
+            rows.append(_csv_row(reader.line_num, columns, values))
+    return rows
+
+
+def _csv_row(line: int, columns: list[str | None], values: list[str]) -> CardData:
+    card = CardData(line=line)
+    if len(values) > len(columns):
+        card.problem = _("%(count)s values for %(columns)s columns") % {"count": len(values), "columns": len(columns)}
+        return card
+    for column, value in zip(columns, values, strict=False):
+        value = value.strip()
+        if not value:
+            continue
+        if column == "email":
+            card.emails += [part.strip() for part in value.split(";") if part.strip()]
+        elif column in PHONE_COLUMNS:
+            card.phones += [(column, part.strip()) for part in value.split(";") if part.strip()]
+        else:
+            setattr(card, column, value)
+    return card

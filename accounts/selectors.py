@@ -1,0 +1,49 @@
+"""Reads: what a user may see, and contact search."""
+
+import re
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import AddressBook, Contact, ContactEmail, ContactList, ContactPhone, User
+
+# A query with this many digits is also looked up as a phone number.
+MIN_NUMBER_DIGITS = 3
+
+
+def visible_scope(user: User) -> Q:
+    """Objects owned by the user or by one of the user's groups."""
+    return Q(owner=user) | Q(group__in=user.groups.all())
+
+
+def address_books_visible(*, user: User) -> QuerySet[AddressBook]:
+    return AddressBook.objects.filter(visible_scope(user)).select_related("group")
+
+
+def contact_lists_visible(*, user: User) -> QuerySet[ContactList]:
+    return ContactList.objects.filter(visible_scope(user)).select_related("group")
+
+
+def contacts_visible(*, user: User) -> QuerySet[Contact]:
+    return Contact.objects.filter(book__in=address_books_visible(user=user))
+
+
+def contacts_search(*, user: User, query: str = "", book: AddressBook | None = None) -> QuerySet[Contact]:
+    """Contacts the user can see whose name, organisation, number or email matches `query`.
+
+    A number matches however it was typed: "0475 12 34", "+32 475 12" and
+    "0032475" all find +32 475 12 34 56 (digits are compared without leading zeros,
+    which stand for "00" or a trunk prefix).
+    """
+    contacts = contacts_visible(user=user) if book is None else Contact.objects.filter(book=book)
+    query = query.strip()
+    if query:
+        matches = (
+            Q(name__icontains=query)
+            | Q(organisation__icontains=query)
+            | Exists(ContactEmail.objects.filter(contact=OuterRef("pk"), address__icontains=query))
+        )
+        digits = re.sub(r"\D", "", query).lstrip("0")
+        if len(digits) >= MIN_NUMBER_DIGITS and not re.search(r"[^\d\s+().\-/]", query):
+            matches |= Exists(ContactPhone.objects.filter(contact=OuterRef("pk"), e164__contains=digits))
+        contacts = contacts.filter(matches)
+    return contacts.select_related("book__group").prefetch_related("phones", "emails")

@@ -1,0 +1,237 @@
+"""Every write to users, address books, contacts and Lists goes through here."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import phones
+from .contact_files import read_contacts_file
+from .models import AddressBook, Contact, ContactEmail, ContactList, ContactPhone, ListMember, User
+from .vcard import CardData
+
+MAX_NAME = Contact._meta.get_field("name").max_length
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    """A contact number ready to store: `e164` is empty when it could not be read."""
+
+    label: str
+    raw: str
+    e164: str = ""
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+
+
+def user_create(*, username: str, password: str | None, email: str = "", full_name: str = "", **extra) -> User:
+    """Create a user with their private address book."""
+    with transaction.atomic():
+        user = User(username=username, email=email, full_name=full_name, **extra)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        address_books_ensure(user=user)
+    return user
+
+
+def user_update_personal_data(
+    *,
+    user: User,
+    full_name: str,
+    mobile: str,
+    time_zone: str,
+    language: str,
+    default_country: str,
+    sms_signature: str,
+) -> User:
+    """Save personal data already checked by PersonalDataForm; `mobile` is E.164 or empty."""
+    user.full_name = full_name
+    user.mobile = mobile
+    user.time_zone = time_zone
+    user.language = language
+    user.default_country = default_country
+    user.sms_signature = sms_signature
+    user.full_clean()
+    user.save(update_fields=["full_name", "mobile", "time_zone", "language", "default_country", "sms_signature"])
+    return user
+
+
+def address_books_ensure(*, user: User) -> list[AddressBook]:
+    """The user's private book and one shared book per group, created when missing.
+
+    Idempotent and safe under concurrency: the unique constraints make a second
+    creator fail, and get_or_create then reads the winner's row.
+    """
+    books = [_book_get_or_create(owner=user, name=_("Private contacts"))]
+    for group in user.groups.order_by("name"):
+        books.append(_book_get_or_create(group=group, name=group.name))
+    return books
+
+
+def _book_get_or_create(*, name: str, owner: User | None = None, group: Group | None = None) -> AddressBook:
+    book, _created = AddressBook.objects.get_or_create(owner=owner, group=group, defaults={"name": name})
+    return book
+
+
+def phone_entry(*, raw: str, label: str, default_region: str | None, keep_unreadable: bool) -> PhoneEntry:
+    """Normalise a contact number. Raises PhoneNumberError for a number that is wrong.
+
+    With `keep_unreadable`, a national number that cannot be read for lack of a
+    default country is kept as written (it shows, but is not SMS-able) instead of
+    failing: an imported address book should not lose numbers for that.
+    """
+    try:
+        parsed = phones.parse_number(raw, default_region=default_region)
+    except phones.PhoneNumberError:
+        if keep_unreadable and not default_region and raw.strip().startswith("0"):
+            return PhoneEntry(label=label, raw=raw.strip()[:40])
+        raise
+    return PhoneEntry(label=label, raw=raw.strip()[:40], e164=parsed.e164)
+
+
+def contact_save(
+    *,
+    book: AddressBook,
+    name: str,
+    organisation: str = "",
+    notes: str = "",
+    emails: list[str] | tuple[str, ...] = (),
+    phone_entries: list[PhoneEntry] | tuple[PhoneEntry, ...] = (),
+    contact: Contact | None = None,
+) -> Contact:
+    """Create a contact in `book`, or replace `contact`'s data (and move it to `book`)."""
+    with transaction.atomic():
+        contact = contact or Contact()
+        contact.book = book
+        contact.name = name
+        contact.organisation = organisation
+        contact.notes = notes
+        contact.full_clean()
+        contact.save()
+        # Numbers and emails are edited as one list: replacing them keeps the order
+        # the user sees and avoids matching rows up by position.
+        contact.phones.all().delete()
+        contact.emails.all().delete()
+        ContactPhone.objects.bulk_create(
+            ContactPhone(contact=contact, label=entry.label, raw=entry.raw, e164=entry.e164) for entry in phone_entries
+        )
+        ContactEmail.objects.bulk_create(ContactEmail(contact=contact, address=address) for address in emails)
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()
+
+
+def contacts_import(*, book: AddressBook, filename: str, text: str, default_region: str | None) -> ImportReport:
+    """Import a vCard or CSV file into `book`: good rows are saved, bad ones reported by line.
+
+    Raises ContactFileError when the file as a whole cannot be read (nothing saved).
+    The good rows are saved in one transaction: all of them or, on a crash, none.
+    """
+    report = ImportReport()
+    ready: list[tuple[CardData, list[PhoneEntry]]] = []
+    for card in read_contacts_file(filename=filename, text=text):
+        problem, entries = _check_card(card, default_region)
+        if problem:
+            report.errors.append((card.line, problem))
+        else:
+            ready.append((card, entries))
+    with transaction.atomic():
+        for card, entries in ready:
+            contact_save(
+                book=book,
+                name=card.name.strip(),
+                organisation=card.organisation.strip()[:200],
+                notes=card.notes[:5000],
+                emails=card.emails,
+                phone_entries=entries,
+            )
+    report.imported = len(ready)
+    return report
+
+
+def _check_card(card: CardData, default_region: str | None) -> tuple[str, list[PhoneEntry]]:
+    """Why a card cannot be imported ("" when it can) and its numbers, normalised."""
+    if card.problem:
+        return card.problem, []
+    if not card.name.strip():
+        return _("no name"), []
+    if len(card.name.strip()) > MAX_NAME:
+        return _("the name is longer than %(max)s characters") % {"max": MAX_NAME}, []
+    for address in card.emails:
+        try:
+            validate_email(address)
+        except ValidationError:
+            return _("“%(address)s” is not an email address") % {"address": address}, []
+    entries = []
+    for label, raw in card.phones:
+        try:
+            entries.append(phone_entry(raw=raw, label=label, default_region=default_region, keep_unreadable=True))
+        except phones.PhoneNumberError as error:
+            return str(error), []
+    return "", entries
+
+
+def contact_list_save(
+    *, name: str, owner: User | None = None, group: Group | None = None, contact_list: ContactList | None = None
+) -> ContactList:
+    """Create a List private to `owner` or shared with `group`, or rename/reshare `contact_list`."""
+    contact_list = contact_list or ContactList()
+    contact_list.name = name
+    contact_list.owner = owner if group is None else None
+    contact_list.group = group
+    contact_list.full_clean()
+    contact_list.save()
+    return contact_list
+
+
+def contact_list_delete(*, contact_list: ContactList) -> None:
+    contact_list.delete()
+
+
+class ListMemberError(ValueError):
+    """The entry cannot join the List; `str(error)` says why."""
+
+
+def list_member_add_contact(*, contact_list: ContactList, contact: Contact) -> ListMember:
+    return _list_member_create(contact_list, ListMember(contact_list=contact_list, contact=contact))
+
+
+def list_member_add_address(*, contact_list: ContactList, entry: str, default_region: str | None) -> ListMember:
+    """Add a free number or email address (whichever `entry` is) to the List.
+
+    Raises ListMemberError (or PhoneNumberError) with a message for the user.
+    """
+    entry = entry.strip()
+    if "@" in entry:
+        try:
+            validate_email(entry)
+        except ValidationError:
+            raise ListMemberError(_("“%(entry)s” is not an email address.") % {"entry": entry}) from None
+        member = ListMember(contact_list=contact_list, email=entry)
+    else:
+        parsed = phones.parse_number(entry, default_region=default_region)
+        member = ListMember(contact_list=contact_list, phone=parsed.e164)
+    return _list_member_create(contact_list, member)
+
+
+def _list_member_create(contact_list: ContactList, member: ListMember) -> ListMember:
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        raise ListMemberError(_("%(member)s is already in this List.") % {"member": member}) from None
+    return member
+
+
+def list_member_remove(*, member: ListMember) -> None:
+    member.delete()

@@ -1,0 +1,12 @@
+"""The Celery application: workers and beat load their settings from Django's."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smsoffice.settings.local")
+
+app = Celery("smsoffice")
+# Every CELERY_* Django setting configures Celery (see settings/base.py).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
