@@ -225,12 +225,9 @@ def _main_region(country_code: int) -> str:
 
 
 def _too_short_or_long(typed: str, error: NumberParseException) -> PhoneNumberError:
-    too_long = error.error_type == NumberParseException.TOO_LONG
-    if error.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD) or too_long:
-        return _length_error(typed, "", too_long=too_long)
-    return PhoneNumberError(
-        _("“%(typed)s” is not a phone number: write it like %(example)s.") % {"typed": typed, "example": EXAMPLE}
-    )
+    # Only digits reach the parser, so whatever it refuses (other than the country
+    # code, handled by the callers) is a matter of length.
+    return _length_error(typed, "", too_long=error.error_type == NumberParseException.TOO_LONG)
 
 
 def _length_error(typed: str, region: str, *, too_long: bool) -> PhoneNumberError:

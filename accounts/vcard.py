@@ -61,7 +61,7 @@ def read_cards(text: str) -> Iterator[CardData]:
         elif name == "N":
             family_given = _name_from_n(value)
         elif name == "ORG":
-            card.organisation = _unescape(value.split(";")[0])
+            card.organisation = _unescape(_components(value)[0])
         elif name == "NOTE":
             card.notes = _unescape(value)
         elif name == "EMAIL":
@@ -91,7 +91,9 @@ def write_cards(cards: Iterable[CardData]) -> str:
 def _unfolded(text: str) -> Iterator[tuple[int, str]]:
     """Logical lines with the number of their first physical line (RFC 6350 3.2 folding)."""
     current, start = None, 0
-    for number, physical in enumerate(text.splitlines(), start=1):
+    # Only CR/LF end a line: str.splitlines() would also split on U+2028 and
+    # friends, which may stand inside a value.
+    for number, physical in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         if physical[:1] in (" ", "\t") and current is not None:
             current += physical[1:]
             continue
@@ -124,9 +126,25 @@ def _tel_label(params: list[str]) -> str:
 
 
 def _name_from_n(value: str) -> str:
-    parts = [_unescape(p) for p in value.split(";")] + [""] * 5
+    parts = [_unescape(p) for p in _components(value)] + [""] * 5
     family, given, additional, prefix, suffix = parts[:5]
     return " ".join(p for p in (prefix, given, additional, family, suffix) if p)
+
+
+def _components(value: str) -> list[str]:
+    """Split a structured value (N, ORG) at the ";" that are not escaped as "\\;"."""
+    parts, current, escaped = [], "", False
+    for char in value:
+        if escaped:
+            current, escaped = current + "\\" + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ";":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current + ("\\" if escaped else "")]
 
 
 def _unescape(value: str) -> str:
@@ -134,9 +152,8 @@ def _unescape(value: str) -> str:
 
 
 def _escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\r\n", "\n").replace("\n", "\\n")
-    )
+    value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return re.sub(r"\r\n|\r|\n", r"\\n", value)
 
 
 def _fold(line: str) -> str:

@@ -1,0 +1,156 @@
+"""Nobody reaches another user's private objects, nor a group's objects unless a member.
+
+Every URL that takes an object id is checked here, for reading and for writing
+(GET and POST): another user gets a 404 and nothing changes. A new route with an
+id that this table does not cover fails `test_every_route_with_an_id_is_covered`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Contact, ContactList, ListMember
+from tests.factories import (
+    ContactFactory,
+    ContactListFactory,
+    ContactPhoneFactory,
+    GroupBookFactory,
+    GroupFactory,
+    PrivateBookFactory,
+    UserFactory,
+)
+
+# url name -> how to build its kwargs from the objects of one scope (private or group).
+ROUTES = {
+    "contact_detail": lambda o: {"contact_id": o["contact"].pk},
+    "contact_edit": lambda o: {"contact_id": o["contact"].pk},
+    "contact_delete": lambda o: {"contact_id": o["contact"].pk},
+    "list_detail": lambda o: {"list_id": o["list"].pk},
+    "list_edit": lambda o: {"list_id": o["list"].pk},
+    "list_delete": lambda o: {"list_id": o["list"].pk},
+    "list_add_contact": lambda o: {"list_id": o["list"].pk, "contact_id": o["contact"].pk},
+    "list_member_delete": lambda o: {"list_id": o["list"].pk, "member_id": o["member"].pk},
+}
+# Pages that take an id in the query string.
+QUERY_ROUTES = {
+    "contact_index": lambda o: {"book": o["book"].pk},
+    "contact_export": lambda o: {"book": o["book"].pk},
+    "sms_compose": lambda o: {"to": "+32475123456", "contact": o["contact"].pk},
+}
+
+# Routes whose path parameters are not object ids, with the reason.
+NOT_OBJECT_IDS = {"password_reset_confirm": "a signed, expiring token that Django checks"}
+
+
+def routes_with_ids(resolver: URLResolver | None = None) -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name != "admin":  # the admin checks staff permissions itself
+                names |= routes_with_ids(pattern)
+        elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_route_with_an_id_is_covered():
+    assert routes_with_ids() - set(NOT_OBJECT_IDS) == set(ROUTES)
+
+
+def scope_objects(book, owner=None, group=None):
+    contact = ContactFactory(book=book)
+    ContactPhoneFactory(contact=contact)
+    contact_list = ContactListFactory(owner=owner, group=group)
+    member = ListMember.objects.create(contact_list=contact_list, contact=contact)
+    return {"book": book, "contact": contact, "list": contact_list, "member": member}
+
+
+@pytest.fixture
+def private_objects(db):
+    owner = UserFactory()
+    return scope_objects(PrivateBookFactory(owner=owner), owner=owner)
+
+
+@pytest.fixture
+def group_objects(db):
+    group = GroupFactory()
+    return {"group": group, **scope_objects(GroupBookFactory(group=group), group=group)}
+
+
+def snapshot():
+    return (
+        list(Contact.objects.values_list("id", "name", "book_id").order_by("id")),
+        list(ContactList.objects.values_list("id", "name", "owner_id", "group_id").order_by("id")),
+        list(ListMember.objects.values_list("id").order_by("id")),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_outsider_gets_404_on_read_and_write(client, request, scope, name):
+    objects = request.getfixturevalue(scope)
+    outsider = UserFactory()
+    outsider.groups.add(GroupFactory())  # in some group, just not this one
+    client.force_login(outsider)
+    url = reverse(name, kwargs=ROUTES[name](objects))
+    before = snapshot()
+    assert client.get(url).status_code in (404, 405)
+    assert client.post(url, {"name": "stolen", "book": objects["book"].pk, "entry": "+32475999999"}).status_code == 404
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", sorted(QUERY_ROUTES))
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_outsider_gets_404_for_ids_in_the_query_string(client, request, scope, name):
+    objects = request.getfixturevalue(scope)
+    client.force_login(UserFactory())
+    assert client.get(reverse(name), QUERY_ROUTES[name](objects)).status_code == 404
+
+
+def test_group_members_read_and_edit_the_groups_book(client, group_objects):
+    member = UserFactory()
+    member.groups.add(group_objects["group"])
+    client.force_login(member)
+    contact = group_objects["contact"]
+    assert client.get(reverse("contact_detail", args=[contact.pk])).status_code == 200
+    response = client.post(
+        reverse("contact_edit", args=[contact.pk]),
+        {
+            "book": group_objects["book"].pk,
+            "name": "Renamed by a colleague",
+            "phones-TOTAL_FORMS": "0",
+            "phones-INITIAL_FORMS": "0",
+            "emails-TOTAL_FORMS": "0",
+            "emails-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.name == "Renamed by a colleague"
+    assert client.get(reverse("list_detail", args=[group_objects["list"].pk])).status_code == 200
+
+
+def test_a_contact_cannot_be_moved_into_a_book_the_user_cannot_see(client, private_objects, group_objects):
+    owner = private_objects["book"].owner
+    client.force_login(owner)
+    contact = private_objects["contact"]
+    response = client.post(
+        reverse("contact_edit", args=[contact.pk]),
+        {
+            "book": group_objects["book"].pk,
+            "name": "Moved",
+            "phones-TOTAL_FORMS": "0",
+            "phones-INITIAL_FORMS": "0",
+            "emails-TOTAL_FORMS": "0",
+            "emails-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 400
+    contact.refresh_from_db()
+    assert contact.book == private_objects["book"]
+
+
+def test_search_never_shows_other_peoples_contacts(client, private_objects, group_objects):
+    client.force_login(UserFactory())
+    response = client.get(reverse("contact_index"), {"q": "Contact"})
+    assert private_objects["contact"].name not in response.content.decode()
+    assert group_objects["contact"].name not in response.content.decode()
