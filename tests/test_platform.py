@@ -1,0 +1,76 @@
+"""The platform under the features: the Celery broker, production settings, CI's services."""
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from smsoffice.tasks import ping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def celery_worker_process():
+    """A real `celery worker` process consuming a queue of its own on the configured broker."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smsoffice.settings.test"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "smsoffice", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield queue
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def test_a_task_goes_through_the_broker_to_a_worker_and_back(celery_worker_process):
+    result = ping.apply_async(queue=celery_worker_process)
+    assert result.get(timeout=60) == "pong"
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "smsoffice.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "sms.example.com",
+    }
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr + check.stdout
+    assert "no issues" in check.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update({"DJANGO_SETTINGS_MODULE": "smsoffice.settings.production", "DJANGO_ALLOWED_HOSTS": "x.example"})
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert check.returncode != 0
+    assert "DJANGO_SECRET_KEY" in check.stderr
+
+
+@pytest.mark.skipif(os.environ.get("CI") != "true", reason="CI's own guarantee; a developer may use SQLite")
+def test_ci_runs_on_postgresql_and_redis():
+    assert connection.vendor == "postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
