@@ -94,6 +94,9 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    # Lower-cased name, organisation, emails and number digits, kept by contact_save:
+    # one column to scan makes search fast without a join per number or address.
+    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,5 +1,7 @@
 """Every write to users, address books, contacts and Lists goes through here."""
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
@@ -114,6 +116,9 @@ def contact_save(
         contact.name = name
         contact.organisation = organisation
         contact.notes = notes
+        contact.search_text = contact_search_text(
+            name=name, organisation=organisation, emails=emails, phone_entries=phone_entries
+        )
         contact.full_clean()
         contact.save()
         # Numbers and emails are edited as one list: replacing them keeps the order
@@ -125,6 +130,14 @@ def contact_save(
         )
         ContactEmail.objects.bulk_create(ContactEmail(contact=contact, address=address) for address in emails)
     return contact
+
+
+def contact_search_text(
+    *, name: str, organisation: str, emails: Iterable[str], phone_entries: Iterable[PhoneEntry]
+) -> str:
+    """What contacts_search matches against: see selectors.contacts_search."""
+    numbers = [re.sub(r"\D", "", entry.e164 or entry.raw) for entry in phone_entries]
+    return "\n".join([name, organisation, *emails, *numbers]).lower()
 
 
 def contact_delete(*, contact: Contact) -> None:

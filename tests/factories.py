@@ -55,6 +55,10 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
     book = factory.SubFactory(PrivateBookFactory)
     name = factory.Sequence(lambda n: f"Contact {n}")
+    organisation = ""
+    # Numbers and emails added by other factories are not searchable: tests of
+    # search build their contacts with services.contact_save.
+    search_text = factory.LazyAttribute(lambda c: f"{c.name}\n{c.organisation}".lower())
 
 
 class ContactPhoneFactory(factory.django.DjangoModelFactory):
