@@ -20,6 +20,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class PersonalDataForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False, help_text=_("Where a forgotten password is sent."))
     mobile = forms.CharField(
         label=_("Mobile number"),
         max_length=40,
@@ -51,6 +52,7 @@ class PersonalDataForm(forms.Form):
     def for_user(cls, user: User, data=None) -> "PersonalDataForm":
         initial = {
             "full_name": user.full_name,
+            "email": user.email,
             "mobile": user.mobile_display,
             "default_country": user.default_country,
             "time_zone": user.time_zone,
@@ -77,6 +79,7 @@ class PersonalDataForm(forms.Form):
         data = self.cleaned_data
         return {
             "full_name": data["full_name"].strip(),
+            "email": data["email"],
             "mobile": self.parsed_mobile.e164 if self.parsed_mobile else "",
             "time_zone": data["time_zone"],
             "language": data["language"],

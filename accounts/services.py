@@ -48,6 +48,7 @@ def user_update_personal_data(
     *,
     user: User,
     full_name: str,
+    email: str,
     mobile: str,
     time_zone: str,
     language: str,
@@ -56,13 +57,16 @@ def user_update_personal_data(
 ) -> User:
     """Save personal data already checked by PersonalDataForm; `mobile` is E.164 or empty."""
     user.full_name = full_name
+    user.email = email
     user.mobile = mobile
     user.time_zone = time_zone
     user.language = language
     user.default_country = default_country
     user.sms_signature = sms_signature
     user.full_clean()
-    user.save(update_fields=["full_name", "mobile", "time_zone", "language", "default_country", "sms_signature"])
+    user.save(
+        update_fields=["full_name", "email", "mobile", "time_zone", "language", "default_country", "sms_signature"]
+    )
     return user
 
 

@@ -9,6 +9,7 @@ URL = reverse("personal_data")
 def form_data(**overrides):
     data = {
         "full_name": "Ann Peeters",
+        "email": "ann@example.com",
         "mobile": "+32 475 12 34 56",
         "default_country": "BE",
         "time_zone": "Europe/Brussels",
@@ -69,10 +70,12 @@ def test_signature_defaults_to_the_name(user):
         ({"time_zone": "Mars/Olympus"}, "Select a valid choice"),
         ({"language": "xx"}, "Select a valid choice"),
         ({"full_name": "x" * 151}, "at most 150 characters"),
+        ({"email": "ann@"}, "Enter a valid email address"),
     ],
 )
 def test_bad_input_is_explained_next_to_the_field_and_nothing_is_saved(logged_in, user, overrides, message):
-    before = {f: getattr(user, f) for f in ("full_name", "mobile", "time_zone", "language", "default_country")}
+    fields = ("full_name", "email", "mobile", "time_zone", "language", "default_country")
+    before = {f: getattr(user, f) for f in fields}
     response = logged_in.post(URL, form_data(**overrides))
     assert response.status_code == 400
     assert message in response.content.decode()

@@ -1,6 +1,8 @@
 """Number parsing: every accepted way of typing a number, and every refusal's message."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.phones import PhoneNumberError, format_international, parse_number, sms_refusal
 
@@ -109,3 +111,22 @@ def test_format_international_leaves_unreadable_text_alone():
 )
 def test_why_a_contact_number_is_not_smsable(e164, labelled_mobile, label, reason):
     assert sms_refusal(e164=e164, labelled_mobile=labelled_mobile, label=label) == reason
+
+
+@given(typed=st.text(max_size=40), region=st.sampled_from([None, "BE", "FR", "US", "DE", "IT"]))
+def test_any_input_is_either_a_number_or_a_clear_refusal(typed, region):
+    try:
+        parsed = parse_number(typed, default_region=region)
+    except PhoneNumberError as error:
+        assert str(error)
+    else:
+        assert parsed.e164.startswith("+") and parsed.e164[1:].isdigit()
+        assert parse_number(parsed.e164).e164 == parsed.e164  # normalising is stable
+
+
+@given(digits=st.from_regex(r"\+?[0-9 ]{1,25}", fullmatch=True), region=st.sampled_from([None, "BE", "NL"]))
+def test_any_digits_are_either_a_number_or_a_clear_refusal(digits, region):
+    try:
+        parse_number(digits, default_region=region, require_mobile=True)
+    except PhoneNumberError as error:
+        assert str(error)
