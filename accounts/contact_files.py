@@ -33,6 +33,12 @@ class ContactFileError(ValueError):
 
 
 def decode_upload(data: bytes) -> str:
+    """The uploaded file as text; raises ContactFileError when it is not UTF-8 text."""
+    if b"\x00" in data:
+        # Also what UTF-16 files look like; PostgreSQL cannot store NUL in text either.
+        raise ContactFileError(
+            _("The file contains NUL control characters: it is not UTF-8 text. Save it as UTF-8 and try again.")
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

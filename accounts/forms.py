@@ -20,7 +20,9 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class PersonalDataForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("Email"), required=False, help_text=_("Where a forgotten password is sent."))
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, required=False, help_text=_("Where a forgotten password is sent.")
+    )
     mobile = forms.CharField(
         label=_("Mobile number"),
         max_length=40,
@@ -124,7 +126,7 @@ class PhoneForm(forms.Form):
 
 
 class EmailForm(forms.Form):
-    address = forms.EmailField(label=_("Email"), required=False)
+    address = forms.EmailField(label=_("Email"), max_length=254, required=False)
 
 
 class BaseEntryFormSet(forms.BaseFormSet):

@@ -16,6 +16,7 @@ from .models import AddressBook, Contact, ContactEmail, ContactList, ContactPhon
 from .vcard import CardData
 
 MAX_NAME = Contact._meta.get_field("name").max_length
+MAX_EMAIL = ContactEmail._meta.get_field("address").max_length
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,10 @@ def _check_card(card: CardData, default_region: str | None) -> tuple[str, list[P
     for address in card.emails:
         try:
             validate_email(address)
+            if len(address) > MAX_EMAIL:
+                raise ValidationError("too long")
         except ValidationError:
-            return _("“%(address)s” is not an email address") % {"address": address}, []
+            return _("“%(address)s” is not an email address") % {"address": address[:80]}, []
     entries = []
     for label, raw in card.phones:
         try:
