@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from smsoffice.celery import app as celery_app
 from smsoffice.tasks import ping
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def celery_worker_process():
-    """A real `celery worker` process consuming a queue of its own on the configured broker."""
+    """A real `celery worker` process consuming a queue of its own on the configured broker.
+
+    Tests run tasks in-process by default (CELERY_TASK_ALWAYS_EAGER); here they go
+    through the broker.
+    """
+    celery_app.conf.task_always_eager = False
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smsoffice.settings.test"}
     worker = subprocess.Popen(
@@ -29,6 +35,7 @@ def celery_worker_process():
         stderr=subprocess.STDOUT,
     )
     yield queue
+    celery_app.conf.task_always_eager = True
     worker.terminate()
     try:
         worker.wait(timeout=20)

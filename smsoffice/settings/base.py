@@ -20,6 +20,10 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "credits.context_processors.low_credit",
             ],
         },
     },
@@ -132,7 +137,10 @@ CELERY_IMPORTS = ["smsoffice.tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic ticks are added here by the features that need them (reminders, retries,
 # the outbox sweep, the monthly credit rollover).
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Monthly credit periods start at the user's local midnight: look every 5 minutes.
+    "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
+}
 
 # Phone numbers typed without a country code are read with the user's default
 # country; this is the default for new users.
@@ -152,3 +160,27 @@ LOGGING = {
 
 # New users' time zone until they choose theirs in Personal data.
 DEFAULT_USER_TIME_ZONE = env("DEFAULT_USER_TIME_ZONE", default="Europe/Brussels")
+
+# Credit: how purchases are paid (credits/payments.py) and the largest single grant.
+PAYMENT_ADAPTER = env("PAYMENT_ADAPTER", default="credits.payments.ManualPaymentAdapter")
+CREDIT_MAX_GRANT = env.int("CREDIT_MAX_GRANT", default=1_000_000)
+
+# REST API: https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SMS Office API",
+    "DESCRIPTION": "Send SMS and read credit. Authenticate with `Authorization: Token <key>` (Settings → API).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,14 +1,15 @@
 """Tests: the real database given by DATABASE_URL (PostgreSQL in CI), fast hashing, locmem email."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import VAR_DIR
 
 SECRET_KEY = "test-only-key"  # noqa: S105 - tests only
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Tasks go to the broker only in the tests that start a real worker.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = True
+PAYMENT_ADAPTER = "credits.payments.TestPaymentAdapter"
 
 VAR_DIR.mkdir(exist_ok=True)

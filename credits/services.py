@@ -1,0 +1,515 @@
+"""The only way credit changes.
+
+Every service locks the account row (`SELECT ... FOR UPDATE`), changes its counters
+and appends ledger entries in one transaction. The account's counters always equal
+the sums of its entries' deltas; `CHECK` constraints keep them >= 0.
+
+Order of buckets: a hold takes the monthly quota first, then provision. Within a
+hold, captures use the monthly share first and releases give provision back first,
+so what is finally spent comes from the monthly quota before provision. A monthly
+share released after its period ended expires instead of returning.
+"""
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from . import periods
+from .models import (
+    Bucket,
+    CreditAccount,
+    CreditPack,
+    EntryKind,
+    Hold,
+    LedgerEntry,
+    MonthlyUsage,
+    Plan,
+    Purchase,
+    PurchaseStatus,
+)
+from .payments import PaymentOutcome, get_payment_adapter
+
+
+class CreditError(ValueError):
+    """A refused credit operation; `str(error)` is the message for the user."""
+
+
+class InsufficientCredit(CreditError):
+    def __init__(self, *, needed: int, available: int) -> None:
+        self.needed, self.available = needed, available
+        super().__init__(
+            _("This needs %(needed)s credits and %(available)s are available.")
+            % {"needed": needed, "available": available}
+        )
+
+
+class PurchaseAlreadyDecided(CreditError):
+    pass
+
+
+def account_for(*, user: User, now: dt.datetime | None = None) -> CreditAccount:
+    """The user's credit account, opened on first use with the default plan's allowance.
+
+    The first period starts today (in the user's time zone) and renews on the same
+    day of each month.
+    """
+    try:
+        return CreditAccount.objects.get(user=user)
+    except CreditAccount.DoesNotExist:
+        pass
+    now = now or timezone.now()
+    today = periods.local_today(now, user.time_zone)
+    period_end = periods.next_period_start(today, today.day)
+    try:
+        with transaction.atomic():
+            account = CreditAccount.objects.create(
+                user=user,
+                plan=Plan.objects.filter(is_default=True).first(),
+                anchor_day=today.day,
+                period_start=today,
+                period_end=period_end,
+                next_rollover_at=periods.local_midnight(period_end, user.time_zone),
+            )
+            account = _lock(account)
+            entries = _grant_allowance(account)
+            _save(account, entries)
+    except IntegrityError:
+        # Another request opened it at the same moment: use theirs.
+        return CreditAccount.objects.get(user=user)
+    return account
+
+
+def credits_hold(*, account: CreditAccount, amount: int, reference: str, now: dt.datetime | None = None) -> Hold:
+    """Hold `amount` credits for `reference`: the monthly quota first, then provision.
+
+    All or nothing: raises InsufficientCredit (with needed/available) and changes
+    nothing when short. Holding again with the same reference returns the first hold.
+    """
+    _check_amount(amount)
+    with transaction.atomic():
+        account = _lock(account)
+        _roll_over_due_periods(account, now or timezone.now())
+        existing = Hold.objects.filter(reference=reference).first()
+        if existing is not None:
+            return existing
+        if amount > account.available:
+            # Raising rolls back everything, the rollover above included: nothing changes.
+            raise InsufficientCredit(needed=amount, available=account.available)
+        monthly = min(amount, account.monthly_remaining)
+        provision = amount - monthly
+        account.monthly_remaining -= monthly
+        account.monthly_held += monthly
+        account.provision_balance -= provision
+        account.provision_held += provision
+        entries = [
+            _entry(account, EntryKind.HOLD, bucket, available_delta=-share, held_delta=share, reference=reference)
+            for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
+            if share
+        ]
+        hold = Hold.objects.create(
+            account=account,
+            reference=reference,
+            period_start=account.period_start,
+            monthly_amount=monthly,
+            provision_amount=provision,
+            monthly_open=monthly,
+            provision_open=provision,
+        )
+        _save(account, entries)
+    return hold
+
+
+def credits_capture(*, hold: Hold, amount: int, reference: str, now: dt.datetime | None = None) -> bool:
+    """Spend `amount` of the hold (e.g. one recipient accepted by the SMS centre).
+
+    Returns False, changing nothing, when `reference` was captured already.
+    """
+    _check_amount(amount)
+    with transaction.atomic():
+        account = _lock(hold.account)
+        _roll_over_due_periods(account, now or timezone.now())
+        hold = Hold.objects.get(pk=hold.pk)  # fresh: the account lock serialises its holds
+        if _done(reference, EntryKind.CAPTURE):
+            account.save()
+            return False
+        _check_open(hold, amount)
+        monthly = min(amount, hold.monthly_open)
+        provision = amount - monthly
+        hold.monthly_open -= monthly
+        hold.provision_open -= provision
+        account.monthly_held -= monthly
+        account.provision_held -= provision
+        if hold.period_start == account.period_start:
+            account.monthly_used += monthly
+        _count_usage(account, hold.period_start, monthly=monthly, provision=0)
+        _count_usage(account, account.period_start, monthly=0, provision=provision)
+        entries = [
+            _entry(account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference)
+            for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
+            if share
+        ]
+        hold.save(update_fields=["monthly_open", "provision_open"])
+        _save(account, entries)
+    return True
+
+
+def credits_release(*, hold: Hold, amount: int, reference: str, now: dt.datetime | None = None) -> bool:
+    """Give back `amount` of the hold (e.g. a recipient refused before the SMS centre).
+
+    Provision goes back first; a monthly share whose period has ended expires.
+    Returns False, changing nothing, when `reference` was released already.
+    """
+    _check_amount(amount)
+    with transaction.atomic():
+        account = _lock(hold.account)
+        _roll_over_due_periods(account, now or timezone.now())
+        hold = Hold.objects.get(pk=hold.pk)
+        if _done(reference, EntryKind.RELEASE) or _done(reference, EntryKind.EXPIRY):
+            account.save()
+            return False
+        _check_open(hold, amount)
+        provision = min(amount, hold.provision_open)
+        monthly = amount - provision
+        hold.provision_open -= provision
+        hold.monthly_open -= monthly
+        account.provision_held -= provision
+        account.provision_balance += provision
+        account.monthly_held -= monthly
+        entries = []
+        if provision:
+            entries.append(
+                _entry(account, EntryKind.RELEASE, Bucket.PROVISION, provision, -provision, reference=reference)
+            )
+        if monthly and hold.period_start == account.period_start:
+            account.monthly_remaining += monthly
+            entries.append(_entry(account, EntryKind.RELEASE, Bucket.MONTHLY, monthly, -monthly, reference=reference))
+        elif monthly:
+            entries.append(
+                _entry(
+                    account,
+                    EntryKind.EXPIRY,
+                    Bucket.MONTHLY,
+                    held_delta=-monthly,
+                    reference=reference,
+                    reason=_("released after its month ended"),
+                )
+            )
+        hold.save(update_fields=["monthly_open", "provision_open"])
+        _save(account, entries)
+    return True
+
+
+def credits_release_all(*, hold: Hold, reference: str, now: dt.datetime | None = None) -> bool:
+    """Release whatever the hold still holds (a canceled send)."""
+    hold.refresh_from_db()
+    if not hold.open:
+        return False
+    return credits_release(hold=hold, amount=hold.open, reference=reference, now=now)
+
+
+def credits_grant(*, account: CreditAccount, amount: int, reason: str, actor: User | None) -> CreditAccount:
+    """Add (or, negative, remove) provision by hand, with a reason the ledger keeps.
+
+    `actor` is the administrator (None for the operators' command line). Removing
+    more than the provision balance is refused: balances never go below zero.
+    """
+    if actor is not None and not actor.is_staff:
+        raise CreditError(_("Only administrators can grant or remove credit."))
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
+        raise CreditError(_("Give a whole number of credits other than 0."))
+    if abs(amount) > settings.CREDIT_MAX_GRANT:
+        raise CreditError(_("At most %(max)s credits at once.") % {"max": settings.CREDIT_MAX_GRANT})
+    reason = (reason or "").strip()
+    if not reason:
+        raise CreditError(_("Say why: the reason is kept in the ledger."))
+    with transaction.atomic():
+        account = _lock(account)
+        if amount < 0 and -amount > account.provision_balance:
+            raise CreditError(
+                _("Cannot remove %(amount)s credits: the provision balance is %(balance)s.")
+                % {"amount": -amount, "balance": account.provision_balance}
+            )
+        account.provision_balance += amount
+        kind = EntryKind.ADMIN_GRANT if amount > 0 else EntryKind.ADMIN_REMOVAL
+        entry = _entry(
+            account,
+            kind,
+            Bucket.PROVISION,
+            amount,
+            reference=f"admin:{uuid.uuid4().hex}",
+            actor=actor,
+            reason=reason[:300],
+        )
+        _save(account, [entry])
+    return account
+
+
+def purchase_create(*, user: User, pack: CreditPack) -> Purchase:
+    """Start buying `pack`: the payment adapter approves it at once, fails it, or leaves it pending."""
+    if not pack.active:
+        raise CreditError(_("This pack is not on sale any more."))
+    account = account_for(user=user)
+    adapter = get_payment_adapter()
+    purchase = Purchase.objects.create(
+        account=account,
+        pack=pack,
+        credits=pack.credits,
+        price_cents=pack.price_cents,
+        currency=pack.currency,
+        adapter=adapter.name,
+    )
+    result = adapter.start(purchase)
+    purchase.payment_reference = result.reference
+    purchase.save(update_fields=["payment_reference"])
+    if result.outcome == PaymentOutcome.APPROVED:
+        return purchase_approve(purchase=purchase, actor=None)
+    if result.outcome == PaymentOutcome.FAILED:
+        return purchase_reject(purchase=purchase, actor=None, note=result.message, status=PurchaseStatus.FAILED)
+    return purchase
+
+
+def purchase_approve(*, purchase: Purchase, actor: User | None) -> Purchase:
+    """Add the purchased credits to provision, once. Raises PurchaseAlreadyDecided otherwise."""
+    with transaction.atomic():
+        purchase = _decide(purchase, actor, PurchaseStatus.APPROVED)
+        account = _lock(purchase.account)
+        account.provision_balance += purchase.credits
+        entry = _entry(
+            account,
+            EntryKind.PURCHASE,
+            Bucket.PROVISION,
+            purchase.credits,
+            reference=f"purchase:{purchase.pk}",
+            actor=actor,
+        )
+        _save(account, [entry])
+    return purchase
+
+
+def purchase_reject(
+    *, purchase: Purchase, actor: User | None, note: str = "", status: str = PurchaseStatus.REJECTED
+) -> Purchase:
+    with transaction.atomic():
+        purchase = _decide(purchase, actor, status)
+        purchase.note = note[:300]
+        purchase.save(update_fields=["note"])
+    return purchase
+
+
+def period_rollover(*, account: CreditAccount, now: dt.datetime | None = None) -> int:
+    """Start every period that is due: the unused allowance expires, the plan's is granted.
+
+    Idempotent: returns how many periods were started (0 when none was due).
+    """
+    with transaction.atomic():
+        account = _lock(account)
+        started = _roll_over_due_periods(account, now or timezone.now())
+        if started:
+            account.save()
+    return started
+
+
+def rollover_due_accounts(*, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Roll over every account that is due, one transaction each; what beat runs."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            # SKIP LOCKED: overlapping ticks or several workers share the work.
+            due = list(
+                CreditAccount.objects.select_for_update(skip_locked=True)
+                .filter(next_rollover_at__lte=now)
+                .order_by("next_rollover_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+        if not due:
+            return done
+        for account_id in due:
+            done += bool(period_rollover(account=CreditAccount(pk=account_id), now=now))
+
+
+def account_plan_assign(*, account: CreditAccount, plan: Plan | None) -> CreditAccount:
+    """Change the plan; its allowance is granted from the next period start."""
+    with transaction.atomic():
+        account = _lock(account)
+        account.plan = plan
+        account.save(update_fields=["plan"])
+    return account
+
+
+def low_credit_threshold_set(*, account: CreditAccount, threshold: int) -> CreditAccount:
+    if threshold < 0 or threshold > settings.CREDIT_MAX_GRANT:
+        raise CreditError(_("Choose a threshold between 0 and %(max)s.") % {"max": settings.CREDIT_MAX_GRANT})
+    with transaction.atomic():
+        account = _lock(account)
+        account.low_credit_threshold = threshold
+        _save(account, [])
+    return account
+
+
+def low_credit_email_send(*, account: CreditAccount) -> bool:
+    """The one email of a low-credit episode (the flag is set when credit fell under the threshold)."""
+    user = account.user
+    if not user.email:
+        return False
+    send_mail(
+        subject=_("SMS Office: your SMS credit is running low"),
+        message=_(
+            "Hello %(name)s,\n\nYou have %(available)s SMS credits left, under the %(threshold)s you asked "
+            "to be warned at. You can buy more on the Credit page.\n"
+        )
+        % {"name": user.get_full_name(), "available": account.available, "threshold": account.low_credit_threshold},
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
+
+
+# Internals --------------------------------------------------------------------------
+
+
+def _lock(account: CreditAccount) -> CreditAccount:
+    # of=("self",): lock the account row only (the plan is an outer join, and not ours to lock).
+    return CreditAccount.objects.select_for_update(of=("self",)).select_related("plan", "user").get(pk=account.pk)
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise CreditError(_("The amount must be a whole number of credits above 0."))
+
+
+def _check_open(hold: Hold, amount: int) -> None:
+    if amount > hold.open:
+        raise CreditError(
+            _("Hold %(reference)s has %(open)s credits left, not %(amount)s.")
+            % {"reference": hold.reference, "open": hold.open, "amount": amount}
+        )
+
+
+def _done(reference: str, kind: str) -> bool:
+    return LedgerEntry.objects.filter(reference=reference, kind=kind).exists()
+
+
+def _entry(
+    account: CreditAccount,
+    kind: str,
+    bucket: str,
+    available_delta: int = 0,
+    held_delta: int = 0,
+    *,
+    reference: str,
+    actor: User | None = None,
+    reason: str = "",
+) -> LedgerEntry:
+    """A ledger entry for a change already applied to `account`'s counters."""
+    if bucket == Bucket.MONTHLY:
+        available_after, held_after = account.monthly_remaining, account.monthly_held
+    else:
+        available_after, held_after = account.provision_balance, account.provision_held
+    return LedgerEntry(
+        account=account,
+        kind=kind,
+        bucket=bucket,
+        available_delta=available_delta,
+        held_delta=held_delta,
+        available_after=available_after,
+        held_after=held_after,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _save(account: CreditAccount, entries: list[LedgerEntry]) -> None:
+    _update_low_credit_flag(account)
+    account.save()
+    LedgerEntry.objects.bulk_create(entries)
+
+
+def _update_low_credit_flag(account: CreditAccount) -> None:
+    """Set the flag (and send one email after commit) when credit falls under the threshold."""
+    below = account.available < account.low_credit_threshold
+    if below and not account.low_credit_warned:
+        account.low_credit_warned = True
+        from .tasks import send_low_credit_warning  # tasks import services: avoid the cycle
+
+        account_id = account.pk
+        transaction.on_commit(lambda: send_low_credit_warning.delay(account_id))
+    elif not below and account.low_credit_warned:
+        account.low_credit_warned = False
+
+
+def _roll_over_due_periods(account: CreditAccount, now: dt.datetime) -> int:
+    """Apply every due rollover to the locked `account` (saved by the caller)."""
+    started = 0
+    entries: list[LedgerEntry] = []
+    while account.next_rollover_at <= now:
+        if account.monthly_remaining:
+            expired = account.monthly_remaining
+            account.monthly_remaining = 0
+            entries.append(
+                _entry(
+                    account,
+                    EntryKind.EXPIRY,
+                    Bucket.MONTHLY,
+                    -expired,
+                    reference=f"account:{account.pk}:period:{account.period_start}",
+                )
+            )
+        account.period_start = account.period_end
+        account.period_end = periods.next_period_start(account.period_start, account.anchor_day)
+        account.next_rollover_at = periods.local_midnight(account.period_end, account.user.time_zone)
+        entries += _grant_allowance(account)
+        started += 1
+    LedgerEntry.objects.bulk_create(entries)
+    return started
+
+
+def _grant_allowance(account: CreditAccount) -> list[LedgerEntry]:
+    allowance = account.plan.monthly_allowance if account.plan else 0
+    account.monthly_allowance = allowance
+    account.monthly_remaining = allowance
+    account.monthly_used = 0
+    if not allowance:
+        return []
+    return [
+        _entry(
+            account,
+            EntryKind.GRANT,
+            Bucket.MONTHLY,
+            allowance,
+            reference=f"account:{account.pk}:period:{account.period_start}",
+        )
+    ]
+
+
+def _count_usage(account: CreditAccount, period_start: dt.date, *, monthly: int, provision: int) -> None:
+    if not monthly and not provision:
+        return
+    usage, _created = MonthlyUsage.objects.get_or_create(account=account, period_start=period_start)
+    MonthlyUsage.objects.filter(pk=usage.pk).update(
+        monthly_used=F("monthly_used") + monthly, provision_used=F("provision_used") + provision
+    )
+
+
+def _decide(purchase: Purchase, actor: User | None, status: str) -> Purchase:
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.status != PurchaseStatus.PENDING:
+        raise PurchaseAlreadyDecided(
+            _("Purchase %(id)s was already %(status)s.") % {"id": purchase.pk, "status": purchase.get_status_display()}
+        )
+    if actor is not None and not actor.is_staff:
+        raise CreditError(_("Only administrators can approve or reject purchases."))
+    purchase.status = status
+    purchase.decided_at = timezone.now()
+    purchase.decided_by = actor
+    purchase.save(update_fields=["status", "decided_at", "decided_by"])
+    return purchase
