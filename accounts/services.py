@@ -255,3 +255,12 @@ def _list_member_create(contact_list: ContactList, member: ListMember) -> ListMe
 
 def list_member_remove(*, member: ListMember) -> None:
     member.delete()
+
+
+def api_token_regenerate(*, user: User) -> str:
+    """Replace the user's API token (the old one stops working at once); return the new key."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user).key

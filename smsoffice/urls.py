@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.views import contacts, lists, personal
+from accounts.views import api_token, contacts, lists, personal
+from credits import api as credits_api
+from credits import views as credits_views
 from messaging import views as messaging_views
 
 from . import views
@@ -10,6 +13,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("settings/personal/", personal.personal_data, name="personal_data"),
+    path("settings/credit/", credits_views.credit_page, name="credit"),
+    path("settings/quotas/", credits_views.quotas_page, name="quotas"),
+    path("settings/credit/history/", credits_views.ledger_page, name="ledger"),
+    path("settings/api/", api_token.api_settings, name="api_settings"),
     path("contacts/", contacts.contact_index, name="contact_index"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/import/", contacts.contact_import, name="contact_import"),
@@ -25,5 +32,8 @@ urlpatterns = [
     path("lists/<int:list_id>/add/<int:contact_id>/", lists.list_add_contact, name="list_add_contact"),
     path("lists/<int:list_id>/members/<int:member_id>/remove/", lists.list_member_delete, name="list_member_delete"),
     path("sms/new/", messaging_views.compose, name="sms_compose"),
+    path("api/v1/credits/", credits_api.CreditsView.as_view(), name="api_credits"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),
 ]

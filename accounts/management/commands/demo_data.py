@@ -14,10 +14,20 @@ from accounts.services import (
     phone_entry,
     user_create,
 )
+from credits.models import CreditPack, Plan
+from credits.services import account_for, credits_grant
 
 DEMO_USERNAME = "demo"
 # A development account on a developer's own machine, created only in an empty database.
 DEMO_PASSWORD = "demo-sms-office"  # noqa: S105
+
+
+def _demo_credit(demo: User) -> None:
+    """A default plan with 100 SMS a month, three packs on sale, and 50 credits of provision."""
+    Plan.objects.get_or_create(name="Standard", defaults={"monthly_allowance": 100, "is_default": True})
+    for name, credits, price_cents in [("Small", 100, 900), ("Medium", 500, 4000), ("Large", 1000, 7500)]:
+        CreditPack.objects.get_or_create(name=name, defaults={"credits": credits, "price_cents": price_cents})
+    credits_grant(account=account_for(user=demo), amount=50, reason="demo credit", actor=None)
 
 
 class Command(BaseCommand):
@@ -63,6 +73,7 @@ class Command(BaseCommand):
                 phone_entry(raw="0032 486 11 22 33", label="mobile", default_region="BE", keep_unreadable=False)
             ],
         )
+        _demo_credit(demo)
         customers = contact_list_save(name="Customers", group=team)
         list_member_add_contact(contact_list=customers, contact=ann)
         list_member_add_address(contact_list=customers, entry="+33 6 12 34 56 78", default_region="BE")

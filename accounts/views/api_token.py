@@ -1,0 +1,21 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+
+from ..services import api_token_regenerate
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_settings(request: HttpRequest) -> HttpResponse:
+    """Settings → API: the user's token, and a button to replace it."""
+    if request.method == "POST":
+        api_token_regenerate(user=request.user)
+        messages.success(request, _("A new API token was made; the old one no longer works."))
+        return redirect("api_settings")
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "accounts/api_settings.html", {"token": token})

@@ -1,0 +1,98 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import charts, selectors
+from .forms import BuyForm, ThresholdForm
+from .models import PurchaseStatus
+from .services import CreditError, account_for, low_credit_threshold_set, period_rollover, purchase_create
+
+
+def _current_account(request: HttpRequest):
+    """The user's account with any due period started, so every page shows today's figures."""
+    account = account_for(user=request.user)
+    if period_rollover(account=account):
+        account.refresh_from_db()
+    return account
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credit_page(request: HttpRequest) -> HttpResponse:
+    """Settings → Account → Credit: balances, packs to buy, recent purchases."""
+    account = _current_account(request)
+    form = BuyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                purchase = purchase_create(user=request.user, pack=form.cleaned_data["pack"])
+            except CreditError as error:
+                form.add_error("pack", str(error))
+            else:
+                _tell_purchase_outcome(request, purchase)
+                return redirect("credit")
+        status = 400
+    context = {
+        "summary": selectors.quota_summary(account=account),
+        "packs": selectors.packs_on_sale(),
+        "purchases": selectors.recent_purchases(account=account),
+        "form": form,
+    }
+    return render(request, "credits/credit.html", context, status=status)
+
+
+def _tell_purchase_outcome(request: HttpRequest, purchase) -> None:
+    if purchase.status == PurchaseStatus.APPROVED:
+        messages.success(request, _("%(credits)s SMS credits added.") % {"credits": purchase.credits})
+    elif purchase.status == PurchaseStatus.PENDING:
+        messages.success(
+            request,
+            _("Purchase of %(credits)s SMS registered: it is added once an administrator approves it.")
+            % {"credits": purchase.credits},
+        )
+    else:
+        messages.error(request, _("The payment failed: %(why)s") % {"why": purchase.note or _("no reason given")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quotas_page(request: HttpRequest) -> HttpResponse:
+    """Settings → Account → Quotas: this period's quota as a graph, provision, 12 months of use."""
+    account = _current_account(request)
+    form = ThresholdForm(request.POST or None, initial={"threshold": account.low_credit_threshold})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            low_credit_threshold_set(account=account, threshold=form.cleaned_data["threshold"])
+            messages.success(request, _("Low-credit warning saved."))
+            return redirect("quotas")
+        status = 400
+    summary = selectors.quota_summary(account=account)
+    history = selectors.usage_history(account=account)
+    labels = {"used": _("used"), "held": _("held"), "remaining": _("remaining")}
+    context = {
+        "account": account,
+        "summary": summary,
+        "segments": charts.quota_segments(summary, labels),
+        "history": history,
+        "bars": charts.history_bars(history),
+        "chart_width": charts.BAR_WIDTH,
+        "history_height": charts.HISTORY_HEIGHT,
+        "form": form,
+    }
+    return render(request, "credits/quotas.html", context, status=status)
+
+
+@login_required
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    """Every change to the user's credit, newest first, 50 a page."""
+    account = account_for(user=request.user)
+    before = request.GET.get("before", "")
+    before_id = int(before) if before.isdigit() and len(before) < 19 else None
+    entries, next_before = selectors.ledger_entries(account=account, before_id=before_id)
+    context = {"entries": entries, "next_before": next_before, "is_first_page": before_id is None}
+    return render(request, "credits/ledger.html", context)
