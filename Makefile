@@ -38,6 +38,7 @@ test: $(STAMP) lint migrations-check browser-deps
 
 bench: $(STAMP)
 	$(BIN)/python bench/contacts_search.py
+	$(BIN)/python bench/credit_holds.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

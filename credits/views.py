@@ -80,6 +80,7 @@ def quotas_page(request: HttpRequest) -> HttpResponse:
         "segments": charts.quota_segments(summary, labels),
         "history": history,
         "bars": charts.history_bars(history),
+        "bars_have_usage": any(month.total for month in history),
         "chart_width": charts.BAR_WIDTH,
         "history_height": charts.HISTORY_HEIGHT,
         "form": form,
