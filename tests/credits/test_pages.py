@@ -196,3 +196,18 @@ def test_the_ledger_cannot_be_edited_or_deleted_in_the_admin(client, account):
     assert client.post(reverse("admin:credits_ledgerentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     entry.refresh_from_db()
     assert entry.available_delta == 100
+
+
+def test_admin_assigns_a_plan_that_applies_from_the_next_period(client, account):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    big = Plan.objects.create(name="Big", monthly_allowance=1000)
+    response = client.post(reverse("admin:credits_creditaccount_change", args=[account.pk]), {"plan": big.pk})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.plan, account.monthly_remaining) == (big, 100)
+
+
+def test_a_non_numeric_threshold_is_refused(logged_in, account):
+    response = logged_in.post(reverse("quotas"), {"threshold": "ten"})
+    assert response.status_code == 400
+    assert "Enter a whole number" in response.content.decode()
