@@ -132,33 +132,7 @@ def credits_capture(*, hold: Hold, amount: int, reference: str, now: dt.datetime
 
     Returns False, changing nothing, when `reference` was captured already.
     """
-    _check_amount(amount)
-    with transaction.atomic():
-        account = _lock(hold.account)
-        _roll_over_due_periods(account, now or timezone.now())
-        hold = Hold.objects.get(pk=hold.pk)  # fresh: the account lock serialises its holds
-        if _done(reference, EntryKind.CAPTURE):
-            account.save()
-            return False
-        _check_open(hold, amount)
-        monthly = min(amount, hold.monthly_open)
-        provision = amount - monthly
-        hold.monthly_open -= monthly
-        hold.provision_open -= provision
-        account.monthly_held -= monthly
-        account.provision_held -= provision
-        if hold.period_start == account.period_start:
-            account.monthly_used += monthly
-        _count_usage(account, hold.period_start, monthly=monthly, provision=0)
-        _count_usage(account, account.period_start, monthly=0, provision=provision)
-        entries = [
-            _entry(account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference)
-            for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
-            if share
-        ]
-        hold.save(update_fields=["monthly_open", "provision_open"])
-        _save(account, entries)
-    return True
+    return credits_settle(hold=hold, capture=amount, release=0, reference=reference, now=now)
 
 
 def credits_release(*, hold: Hold, amount: int, reference: str, now: dt.datetime | None = None) -> bool:
@@ -167,44 +141,80 @@ def credits_release(*, hold: Hold, amount: int, reference: str, now: dt.datetime
     Provision goes back first; a monthly share whose period has ended expires.
     Returns False, changing nothing, when `reference` was released already.
     """
-    _check_amount(amount)
+    return credits_settle(hold=hold, capture=0, release=amount, reference=reference, now=now)
+
+
+def credits_settle(*, hold: Hold, capture: int, release: int, reference: str, now: dt.datetime | None = None) -> bool:
+    """Capture and release parts of a hold in one transaction: what a dispatched chunk needs.
+
+    One lock and at most four ledger entries whatever the number of recipients.
+    Returns False, changing nothing, when `reference` was settled already.
+    """
+    for amount in (capture, release):
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise CreditError(_("The amount must be a whole number of credits, 0 or more."))
+    if not capture and not release:
+        return False
     with transaction.atomic():
         account = _lock(hold.account)
         _roll_over_due_periods(account, now or timezone.now())
-        hold = Hold.objects.get(pk=hold.pk)
-        if _done(reference, EntryKind.RELEASE) or _done(reference, EntryKind.EXPIRY):
+        hold = Hold.objects.get(pk=hold.pk)  # fresh: the account lock serialises its holds
+        if LedgerEntry.objects.filter(reference=reference).exists():
             account.save()
             return False
-        _check_open(hold, amount)
-        provision = min(amount, hold.provision_open)
-        monthly = amount - provision
-        hold.provision_open -= provision
-        hold.monthly_open -= monthly
-        account.provision_held -= provision
-        account.provision_balance += provision
-        account.monthly_held -= monthly
-        entries = []
-        if provision:
-            entries.append(
-                _entry(account, EntryKind.RELEASE, Bucket.PROVISION, provision, -provision, reference=reference)
-            )
-        if monthly and hold.period_start == account.period_start:
-            account.monthly_remaining += monthly
-            entries.append(_entry(account, EntryKind.RELEASE, Bucket.MONTHLY, monthly, -monthly, reference=reference))
-        elif monthly:
-            entries.append(
-                _entry(
-                    account,
-                    EntryKind.EXPIRY,
-                    Bucket.MONTHLY,
-                    held_delta=-monthly,
-                    reference=reference,
-                    reason=_("released after its month ended"),
-                )
-            )
+        _check_open(hold, capture + release)
+        entries = _capture(account, hold, capture, reference) + _release(account, hold, release, reference)
         hold.save(update_fields=["monthly_open", "provision_open"])
         _save(account, entries)
     return True
+
+
+def _capture(account: CreditAccount, hold: Hold, amount: int, reference: str) -> list[LedgerEntry]:
+    """Spend the monthly share first (it would expire), then provision."""
+    monthly = min(amount, hold.monthly_open)
+    provision = amount - monthly
+    hold.monthly_open -= monthly
+    hold.provision_open -= provision
+    account.monthly_held -= monthly
+    account.provision_held -= provision
+    if hold.period_start == account.period_start:
+        account.monthly_used += monthly
+    _count_usage(account, hold.period_start, monthly=monthly, provision=0)
+    _count_usage(account, account.period_start, monthly=0, provision=provision)
+    return [
+        _entry(account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference)
+        for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
+        if share
+    ]
+
+
+def _release(account: CreditAccount, hold: Hold, amount: int, reference: str) -> list[LedgerEntry]:
+    """Give provision back first (it never expires); a monthly share from an ended period expires."""
+    provision = min(amount, hold.provision_open)
+    monthly = amount - provision
+    hold.provision_open -= provision
+    hold.monthly_open -= monthly
+    account.provision_held -= provision
+    account.provision_balance += provision
+    account.monthly_held -= monthly
+    entries = []
+    if provision:
+        entries.append(_entry(account, EntryKind.RELEASE, Bucket.PROVISION, provision, -provision, reference=reference))
+    if monthly and hold.period_start == account.period_start:
+        account.monthly_remaining += monthly
+        entries.append(_entry(account, EntryKind.RELEASE, Bucket.MONTHLY, monthly, -monthly, reference=reference))
+    elif monthly:
+        entries.append(
+            _entry(
+                account,
+                EntryKind.EXPIRY,
+                Bucket.MONTHLY,
+                held_delta=-monthly,
+                reference=reference,
+                reason=_("released after its month ended"),
+            )
+        )
+    return entries
 
 
 def credits_release_all(*, hold: Hold, reference: str, now: dt.datetime | None = None) -> bool:
@@ -392,10 +402,6 @@ def _check_open(hold: Hold, amount: int) -> None:
             _("Hold %(reference)s has %(open)s credits left, not %(amount)s.")
             % {"reference": hold.reference, "open": hold.open, "amount": amount}
         )
-
-
-def _done(reference: str, kind: str) -> bool:
-    return LedgerEntry.objects.filter(reference=reference, kind=kind).exists()
 
 
 def _entry(

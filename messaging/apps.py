@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self) -> None:
+        # A gateway with a missing credential stops the start-up with ImproperlyConfigured,
+        # rather than failing at the first send.
+        from .gateways import check_all_gateways
+
+        check_all_gateways()

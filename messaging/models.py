@@ -1,1 +1,126 @@
-# Models for this app arrive with its own issue.
+"""Messages, their recipients and their delivery states. Thin: writes are in services.py."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import format_international
+
+
+class MessageStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    SENDING = "sending", _("sending")
+    CANCELED = "canceled", _("canceled")
+
+
+class Message(models.Model):
+    """One send: a text to one or more recipients, paid by one credit hold."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sms_messages")
+    body = models.TextField()  # as written
+    text = models.TextField()  # what is sent: the body with the signature
+    with_signature = models.BooleanField(default=True)
+    encoding = models.CharField(max_length=8)
+    segments = models.PositiveSmallIntegerField()
+    credits_held = models.PositiveIntegerField()
+    gateway = models.CharField(max_length=50)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices)
+    send_at = models.DateTimeField(null=True, blank=True)  # set for a scheduled send
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="message_user_recent"),
+            models.Index(fields=["send_at"], condition=Q(status="scheduled"), name="message_scheduled_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS {self.pk}: {self.body[:30]}"
+
+    @property
+    def hold_reference(self) -> str:
+        return f"message:{self.pk}"
+
+
+class RecipientStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SUBMITTING = "submitting", _("submitting")
+    ACCEPTED = "accepted", _("accepted by the SMS centre")
+    DELIVERED = "delivered", _("delivered")
+    UNDELIVERED = "undelivered", _("not delivered")
+    EXPIRED = "expired", _("expired")
+    FAILED = "failed", _("failed")
+    CANCELED = "canceled", _("canceled")
+    UNKNOWN = "unknown", _("unknown")
+
+
+# States only move forward: a late or repeated callback changes nothing.
+RANK = {
+    RecipientStatus.QUEUED: 0,
+    RecipientStatus.SUBMITTING: 1,
+    RecipientStatus.UNKNOWN: 2,
+    RecipientStatus.ACCEPTED: 3,
+    RecipientStatus.DELIVERED: 4,
+    RecipientStatus.UNDELIVERED: 4,
+    RecipientStatus.EXPIRED: 4,
+    RecipientStatus.FAILED: 4,
+    RecipientStatus.CANCELED: 4,
+}
+FINAL = {s for s, rank in RANK.items() if rank == 4}
+
+
+class Recipient(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="recipients")
+    to = models.CharField(max_length=16)  # E.164
+    contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    # When the row may next be dispatched; NULL while its scheduled message waits.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a dispatch task was last enqueued for it: the outbox sweep re-enqueues old ones.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The worker that claimed it (a random token) and when: a claim too old becomes `unknown`.
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_reason = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="recipient_due"),
+            models.Index(fields=["claimed_at"], condition=Q(status="submitting"), name="recipient_claimed"),
+            models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="recipient_provider_id"),
+            models.Index(fields=["message", "status"], name="recipient_message_status"),
+        ]
+
+    def __str__(self) -> str:
+        return format_international(self.to)
+
+    @property
+    def credit_reference(self) -> str:
+        return f"recipient:{self.pk}"
+
+
+class SendingLimits(models.Model):
+    """Per-user overrides of the abuse limits in settings (empty field: the setting applies)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sending_limits")
+    max_recipients_per_send = models.PositiveIntegerField(_("recipients per send"), null=True, blank=True)
+    max_sms_per_day = models.PositiveIntegerField(_("SMS per day"), null=True, blank=True)
+    allowed_countries = models.CharField(
+        _("allowed destination countries"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated ISO codes (BE,FR,NL). Empty: the site-wide setting."),
+    )
+
+    class Meta:
+        verbose_name_plural = _("sending limits")
+
+    def __str__(self) -> str:
+        return f"limits of {self.user}"

@@ -89,10 +89,8 @@ def split(text: str) -> list[str]:
 def count(text: str) -> SegmentInfo:
     """Encoding, length in the encoding's units, parts, and the characters that forced UCS-2."""
     forcing = non_gsm_characters(text)
-    if forcing:
-        length = sum(ucs2_cost(char) for char in text)
-    else:
-        length = sum(gsm_cost(char) for char in text)
+    cost = ucs2_cost if forcing else gsm_cost
+    length = sum(cost(char) for char in text)
     return SegmentInfo(
         encoding=UCS2 if forcing else GSM7,
         length=length,

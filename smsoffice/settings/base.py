@@ -140,6 +140,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Monthly credit periods start at the user's local midnight: look every 5 minutes.
     "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
+    # Scheduled sends, retries, lost tasks and stale claims (messaging.services.messaging_sweep).
+    "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
 }
 
 # Phone numbers typed without a country code are read with the user's default
@@ -173,6 +175,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per-user rate limit, counted in the cache (Redis when REDIS_URL is set).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env("API_RATE_LIMIT", default="120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SMS Office API",
@@ -184,3 +189,33 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# SMS gateways, chosen like Django's email backends (messaging/gateways/).
+# SMS_GATEWAY picks the default: console (prints; the embedded default), twilio, locmem (tests).
+SMS_GATEWAY = env("SMS_GATEWAY", default="console")
+_GATEWAY_BACKENDS = {
+    "console": ("messaging.gateways.console.ConsoleGateway", {"DELIVERY_DELAY": 2}),
+    "locmem": ("messaging.gateways.locmem.LocmemGateway", {}),
+    "twilio": (
+        "messaging.gateways.twilio.TwilioGateway",
+        {
+            "ACCOUNT_SID": env("TWILIO_ACCOUNT_SID", default=""),
+            "AUTH_TOKEN": env("TWILIO_AUTH_TOKEN", default=""),
+            "FROM": env("TWILIO_FROM", default=""),
+            "STATUS_CALLBACK_URL": env("TWILIO_STATUS_CALLBACK_URL", default=""),
+            "BASE_URL": env("TWILIO_BASE_URL", default="https://api.twilio.com"),
+            "TIMEOUT": env.float("TWILIO_TIMEOUT", default=10.0),
+        },
+    ),
+}
+SMS_GATEWAYS = {"default": {"BACKEND": _GATEWAY_BACKENDS[SMS_GATEWAY][0], "OPTIONS": _GATEWAY_BACKENDS[SMS_GATEWAY][1]}}
+SMS_CHUNK_SIZE = env.int("SMS_CHUNK_SIZE", default=200)  # recipients per dispatch task and send_many call
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)  # transient errors, then failed
+SMS_CLAIM_TIMEOUT = env.int("SMS_CLAIM_TIMEOUT", default=600)  # seconds before a claimed row is `unknown`
+SMS_OUTBOX_GRACE = env.int("SMS_OUTBOX_GRACE", default=60)  # seconds before a queued row's task counts as lost
+SMS_SWEEP_BATCH = env.int("SMS_SWEEP_BATCH", default=5000)
+# Abuse limits; each can be overridden per user in the admin (Sending limits).
+SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=10)
+SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=10_000)
+SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
+SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country

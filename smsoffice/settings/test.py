@@ -13,3 +13,4 @@ CELERY_TASK_ALWAYS_EAGER = True
 PAYMENT_ADAPTER = "credits.payments.TestPaymentAdapter"
 
 VAR_DIR.mkdir(exist_ok=True)
+SMS_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.locmem.LocmemGateway", "OPTIONS": {}}}

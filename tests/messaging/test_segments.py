@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 from messaging.segments import GSM_BASIC, GSM_EXTENSION, count, split
 
 GSM_CHARS = "".join(sorted(GSM_BASIC | GSM_EXTENSION))
-texts = st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=700) | st.text(max_size=400) | st.text(
-    alphabet=st.sampled_from(GSM_CHARS + "😀çé€’“"), max_size=500
+texts = (
+    st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=700)
+    | st.text(max_size=400)
+    | st.text(alphabet=st.sampled_from(GSM_CHARS + "😀çé€’“"), max_size=500)
 )
 
 

@@ -1,0 +1,68 @@
+"""The gateway contract, shaped like Django's email backends.
+
+`send_many(messages)` hands a chunk to the provider and answers one SendResult per
+message, in order. It never raises for one message's problem: that is the
+message's result. It raises GatewayTransientError when the whole chunk may be
+retried (nothing was handed over), GatewayPermanentError when the configuration is
+wrong for every message.
+"""
+
+import enum
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+
+class GatewayTransientError(Exception):
+    """Nothing was handed to the provider; the same chunk may be retried later."""
+
+
+class GatewayPermanentError(Exception):
+    """The provider refused in a way a retry will not change."""
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"  # the SMS centre took it: the credit is spent
+    FAILED = "failed"  # refused before the SMS centre: the credit comes back
+    RETRY = "retry"  # refused for now (rate limit, provider down): try again later
+    UNKNOWN = "unknown"  # handed over but no answer: never resent blindly
+
+
+@dataclass(frozen=True)
+class OutgoingSMS:
+    recipient_id: int
+    to: str  # E.164
+    text: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    provider_id: str = ""
+    code: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """What a delivery report says about one SMS: a RecipientStatus value."""
+
+    provider_id: str
+    status: str
+    code: str = ""
+    reason: str = ""
+
+
+class BaseGateway:
+    """One configured gateway; `alias` is its key in SMS_GATEWAYS."""
+
+    def __init__(self, alias: str, options: dict) -> None:
+        self.alias = alias
+        self.options = options
+
+    def send_many(self, messages: list[OutgoingSMS]) -> list[SendResult]:
+        raise NotImplementedError
+
+    def parse_status_callback(self, request: HttpRequest) -> list[StatusUpdate]:
+        """Read a provider's delivery report; raise GatewayPermanentError when it is not genuine."""
+        raise GatewayPermanentError(f"gateway {self.alias} takes no status callbacks")

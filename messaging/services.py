@@ -1,0 +1,526 @@
+"""Sending SMS: the one pipeline every sender uses (composer, API, reminders, alerts).
+
+    message_send()          validate, dedupe, count, hold credit, write rows  [one transaction]
+      -> on commit: dispatch_chunk task per chunk of recipient ids
+    recipients_dispatch()   claim (SKIP LOCKED) and commit, send_many, record results
+                            with the credit capture/release                  [one transaction]
+    status_updates_apply()  delivery reports, forward only
+    messaging_sweep()       beat: start due scheduled sends, re-enqueue due or lost rows,
+                            turn stale claims into `unknown`
+
+At most once to the gateway: a row is claimed (status `submitting`) in a committed
+transaction before the gateway is called, and only a `queued` row can be claimed.
+A worker that dies after claiming leaves the row `submitting`; the sweep turns it
+`unknown` (credit stays held) and it is never resent automatically.
+"""
+
+import datetime as dt
+import logging
+import unicodedata
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Contact, User
+from accounts.phones import PhoneNumberError, format_international, parse_number
+from accounts.selectors import contact_lists_visible, contacts_visible
+from credits.models import Hold
+from credits.services import account_for, credits_hold, credits_release_all, credits_settle
+
+from . import segments
+from .gateways import get_gateway
+from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, OutgoingSMS, SendResult, StatusUpdate
+from .models import RANK, Message, MessageStatus, Recipient, RecipientStatus, SendingLimits
+
+logger = logging.getLogger("smsoffice.sms")
+ALLOWED_CONTROL = {"\n", "\r"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected input: which field, what was given, and why."""
+
+    field: str  # to, contacts, lists, body, send_at
+    value: str
+    reason: str
+
+
+class SendRefused(ValueError):
+    """The send was refused as a whole; nothing was written or held."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.value}: {p.reason}" if p.value else p.reason for p in problems))
+
+
+@dataclass(frozen=True)
+class PlannedRecipient:
+    to: str  # E.164
+    contact_id: int | None = None
+    name: str = ""
+
+
+@dataclass
+class SendPlan:
+    """What a send would be: used by message_send and by the composer's preview."""
+
+    text: str
+    info: segments.SegmentInfo
+    recipients: list[PlannedRecipient] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def credits(self) -> int:
+        return self.info.segments * len(self.recipients)
+
+
+def message_plan(
+    *,
+    user: User,
+    body: str,
+    to: Sequence[str] = (),
+    contact_ids: Sequence[int] = (),
+    list_ids: Sequence[int] = (),
+    with_signature: bool = True,
+) -> SendPlan:
+    """Check every input and work out recipients, text, parts and credits; writes nothing."""
+    text = compose_text(body=body, user=user, with_signature=with_signature)
+    plan = SendPlan(text=text, info=segments.count(text[: _max_characters() + 1]))
+    plan.problems += _body_problems(body, text, plan.info)
+    limits = _limits_for(user)
+    found: dict[str, PlannedRecipient] = {}
+
+    def add(raw: str, field_name: str, contact: Contact | None = None, label: str = "") -> None:
+        try:
+            parsed = parse_number(raw, default_region=user.default_country or None, require_mobile=True)
+        except PhoneNumberError as error:
+            plan.problems.append(Problem(field_name, label or raw, str(error)))
+            return
+        if limits.countries and parsed.region not in limits.countries:
+            plan.problems.append(
+                Problem(
+                    field_name,
+                    label or raw,
+                    _("%(number)s: SMS to this country are not allowed here.") % {"number": parsed.international},
+                )
+            )
+            return
+        plan.warnings += [w for w in parsed.warnings if w not in plan.warnings]
+        # The same number from several inputs is one recipient, named after a contact if any names it.
+        if parsed.e164 not in found or (contact and found[parsed.e164].contact_id is None):
+            found[parsed.e164] = PlannedRecipient(
+                parsed.e164, contact.pk if contact else None, contact.name if contact else ""
+            )
+
+    for raw in to:
+        add(str(raw), "to")
+    contacts = _visible_by_id(contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan)
+    for contact in contacts:
+        _add_contact(contact, add, plan)
+    lists = _visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan)
+    for contact_list in lists:
+        for member in contact_list.members.select_related("contact").prefetch_related("contact__phones"):
+            if member.contact_id:
+                _add_contact(member.contact, add, plan, list_name=contact_list.name)
+            elif member.phone:
+                add(member.phone, "lists", label=f"{contact_list.name}: {format_international(member.phone)}")
+    plan.recipients = list(found.values())
+    if not plan.recipients and not plan.problems:
+        plan.problems.append(Problem("to", "", _("Add at least one recipient.")))
+    if len(plan.recipients) > limits.max_recipients:
+        plan.problems.append(
+            Problem(
+                "to",
+                "",
+                _("%(count)s recipients: at most %(max)s in one send.")
+                % {"count": len(plan.recipients), "max": limits.max_recipients},
+            )
+        )
+    return plan
+
+
+def message_send(
+    *,
+    user: User,
+    body: str,
+    to: Sequence[str] = (),
+    contact_ids: Sequence[int] = (),
+    list_ids: Sequence[int] = (),
+    with_signature: bool = True,
+    send_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Message:
+    """Accept a send: hold its credit and write it, all or nothing; dispatch after commit.
+
+    Raises SendRefused (each problem named) or credits.services.InsufficientCredit
+    (needed, available); in both cases nothing is written and nothing held.
+    """
+    now = now or timezone.now()
+    plan = message_plan(
+        user=user, body=body, to=to, contact_ids=contact_ids, list_ids=list_ids, with_signature=with_signature
+    )
+    plan.problems += _send_at_problems(send_at, now)
+    if not plan.problems:
+        plan.problems += _daily_limit_problems(user, len(plan.recipients), now)
+    if plan.problems:
+        raise SendRefused(plan.problems)
+    immediate = send_at is None
+    with transaction.atomic():
+        message = Message.objects.create(
+            user=user,
+            body=body,
+            text=plan.text,
+            with_signature=with_signature,
+            encoding=plan.info.encoding,
+            segments=plan.info.segments,
+            credits_held=plan.credits,
+            gateway="default",
+            status=MessageStatus.SENDING if immediate else MessageStatus.SCHEDULED,
+            send_at=send_at,
+        )
+        credits_hold(account=account_for(user=user), amount=plan.credits, reference=message.hold_reference)
+        recipients = Recipient.objects.bulk_create(
+            Recipient(
+                message=message,
+                to=planned.to,
+                contact_id=planned.contact_id,
+                next_attempt_at=now if immediate else None,
+                enqueued_at=now if immediate else None,
+            )
+            for planned in plan.recipients
+        )
+        if immediate:
+            ids = [recipient.pk for recipient in recipients]
+            transaction.on_commit(lambda: enqueue_dispatch(ids))
+    return message
+
+
+def message_cancel(*, message: Message, now: dt.datetime | None = None) -> Message:
+    """Withdraw a scheduled send before it starts; its whole hold is released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.status != MessageStatus.SCHEDULED:
+            raise SendRefused(
+                [Problem("send_at", "", _("Only a scheduled send that has not started can be canceled."))]
+            )
+        message.status = MessageStatus.CANCELED
+        message.save(update_fields=["status"])
+        message.recipients.filter(status=RecipientStatus.QUEUED).update(
+            status=RecipientStatus.CANCELED, error_reason=_("canceled before sending")
+        )
+        credits_release_all(
+            hold=Hold.objects.get(reference=message.hold_reference),
+            reference=f"{message.hold_reference}:cancel",
+            now=now,
+        )
+    return message
+
+
+def enqueue_dispatch(recipient_ids: Sequence[int]) -> None:
+    """Hand chunks of ids to the workers. A broker failure loses nothing: the sweep retries."""
+    from .tasks import dispatch_chunk
+
+    size = settings.SMS_CHUNK_SIZE
+    try:
+        for start in range(0, len(recipient_ids), size):
+            dispatch_chunk.delay(list(recipient_ids[start : start + size]))
+    except Exception:  # the broker is down: the outbox sweep re-enqueues these rows
+        logger.warning("could not enqueue %s recipients; the outbox sweep will", len(recipient_ids), exc_info=True)
+
+
+def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None = None) -> int:
+    """Claim the still-queued rows among `recipient_ids`, send them, record the results.
+
+    Returns how many were claimed. Safe to run twice for the same ids: a row is
+    claimed by one worker only.
+    """
+    now = now or timezone.now()
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(
+            Recipient.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=recipient_ids, status=RecipientStatus.QUEUED, next_attempt_at__lte=now)
+            .values_list("pk", flat=True)
+        )
+        Recipient.objects.filter(pk__in=ids).update(
+            status=RecipientStatus.SUBMITTING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
+        )
+    # Committed: from here on these rows are never sent again automatically.
+    if not ids:
+        return 0
+    rows = list(Recipient.objects.filter(claim=claim).select_related("message"))
+    by_gateway: dict[str, list[Recipient]] = defaultdict(list)
+    for row in rows:
+        by_gateway[row.message.gateway].append(row)
+    for alias, group in by_gateway.items():
+        results = _send(alias, group)
+        _record_results(claim, group, results, timezone.now())
+    return len(rows)
+
+
+def status_updates_apply(*, updates: Iterable[StatusUpdate]) -> int:
+    """Apply delivery reports, forward only: a repeated or late report changes nothing.
+
+    A report about an `unknown` recipient tells us the SMS centre had accepted it:
+    its credit is captured then. Returns how many recipients changed.
+    """
+    changed = 0
+    for update in updates:
+        with transaction.atomic():
+            recipient = (
+                Recipient.objects.select_for_update()
+                .select_related("message")
+                .filter(provider_id=update.provider_id)
+                .first()
+            )
+            if recipient is None or RANK[update.status] <= RANK[recipient.status]:
+                continue
+            if recipient.status in (RecipientStatus.SUBMITTING, RecipientStatus.UNKNOWN):
+                hold = Hold.objects.get(reference=recipient.message.hold_reference)
+                credits_settle(
+                    hold=hold,
+                    capture=recipient.message.segments,
+                    release=0,
+                    reference=f"{recipient.credit_reference}:reconciled",
+                )
+            recipient.status = update.status
+            if update.code or update.reason:
+                recipient.error_code, recipient.error_reason = update.code[:32], update.reason[:300]
+            recipient.save(update_fields=["status", "error_code", "error_reason", "updated_at"])
+            changed += 1
+    return changed
+
+
+def messaging_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """What beat runs every few seconds; each step is idempotent and safe to overlap."""
+    now = now or timezone.now()
+    return {
+        "started": _start_due_scheduled(now),
+        "unknown": _expire_stale_claims(now),
+        "enqueued": _enqueue_due(now),
+    }
+
+
+def compose_text(*, body: str, user: User, with_signature: bool) -> str:
+    """The text that is sent and counted: the body, then the signature on its own line."""
+    body = body.strip()
+    signature = user.signature.strip() if with_signature else ""
+    return f"{body}\n{signature}" if signature and body else body
+
+
+# Internals --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_recipients: int
+    max_per_day: int
+    countries: frozenset[str]
+
+
+def _limits_for(user: User) -> Limits:
+    own = SendingLimits.objects.filter(user=user).first()
+    countries = own.allowed_countries if own and own.allowed_countries else ",".join(settings.SMS_ALLOWED_COUNTRIES)
+    return Limits(
+        max_recipients=(
+            own.max_recipients_per_send
+            if own and own.max_recipients_per_send is not None
+            else settings.SMS_MAX_RECIPIENTS
+        ),
+        max_per_day=own.max_sms_per_day if own and own.max_sms_per_day is not None else settings.SMS_MAX_PER_DAY,
+        countries=frozenset(c.strip().upper() for c in countries.split(",") if c.strip()),
+    )
+
+
+def _max_characters() -> int:
+    return settings.SMS_MAX_PARTS * segments.GSM_PART
+
+
+def _body_problems(body: str, text: str, info: segments.SegmentInfo) -> list[Problem]:
+    if not body.strip():
+        return [Problem("body", "", _("Write a message."))]
+    bad = sorted({c for c in body if unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL})
+    if bad:
+        names = ", ".join(f"U+{ord(c):04X}" for c in bad[:5])
+        return [
+            Problem("body", "", _("The text contains control characters (%(names)s): remove them.") % {"names": names})
+        ]
+    if len(text) > _max_characters() or info.segments > settings.SMS_MAX_PARTS:
+        parts = info.segments if len(text) <= _max_characters() else len(segments.split(text[:200_000]))
+        return [
+            Problem(
+                "body",
+                "",
+                _("The text takes %(parts)s parts; at most %(max)s are allowed.")
+                % {"parts": parts, "max": settings.SMS_MAX_PARTS},
+            )
+        ]
+    return []
+
+
+def _send_at_problems(send_at: dt.datetime | None, now: dt.datetime) -> list[Problem]:
+    if send_at is None:
+        return []
+    if timezone.is_naive(send_at):
+        return [Problem("send_at", str(send_at), _("Give the time with its time zone."))]
+    if send_at <= now:
+        return [Problem("send_at", send_at.isoformat(), _("The send time is in the past."))]
+    if send_at > now + dt.timedelta(days=366):
+        return [Problem("send_at", send_at.isoformat(), _("The send time is more than a year away."))]
+    return []
+
+
+def _daily_limit_problems(user: User, count: int, now: dt.datetime) -> list[Problem]:
+    limit = _limits_for(user).max_per_day
+    sent = Recipient.objects.filter(message__user=user, message__created_at__gte=now - dt.timedelta(days=1)).count()
+    if sent + count > limit:
+        return [
+            Problem(
+                "to",
+                "",
+                _("This send would make %(total)s SMS in 24 hours; the limit is %(limit)s.")
+                % {"total": sent + count, "limit": limit},
+            )
+        ]
+    return []
+
+
+def _visible_by_id(queryset, ids: Sequence[int], field_name: str, plan: SendPlan) -> list:
+    """The objects the user may use; an id that is unknown or someone else's is a problem."""
+    wanted = list(dict.fromkeys(ids))
+    found = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
+    for missing in [i for i in wanted if i not in found]:
+        plan.problems.append(
+            Problem(
+                field_name,
+                str(missing),
+                _("No such %(kind)s.") % {"kind": _("contact") if field_name == "contacts" else _("List")},
+            )
+        )
+    return [found[i] for i in wanted if i in found]
+
+
+def _add_contact(contact: Contact, add, plan: SendPlan, list_name: str = "") -> None:
+    usable = [phone for phone in contact.phones.all() if phone.sms_refusal is None]
+    if usable:
+        add(usable[0].e164, "lists" if list_name else "contacts", contact=contact)
+        return
+    where = f"{list_name}: {contact.name}" if list_name else contact.name
+    plan.problems.append(Problem("lists" if list_name else "contacts", where, _("has no mobile number.")))
+
+
+def _send(alias: str, rows: list[Recipient]) -> list[SendResult]:
+    outgoing = [OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.message.text) for row in rows]
+    try:
+        results = get_gateway(alias).send_many(outgoing)
+    except GatewayTransientError as error:
+        return [SendResult(Outcome.RETRY, code="gateway", reason=str(error)[:300])] * len(rows)
+    except GatewayPermanentError as error:
+        return [SendResult(Outcome.FAILED, code="gateway", reason=str(error)[:300])] * len(rows)
+    if len(results) != len(rows):
+        # A gateway bug: we cannot tell which SMS went out. Never guess: review them.
+        logger.error("gateway %s answered %s results for %s SMS", alias, len(results), len(rows))
+        return [SendResult(Outcome.UNKNOWN, reason="the gateway's answer did not match the chunk")] * len(rows)
+    return results
+
+
+def _record_results(claim: str, rows: list[Recipient], results: list[SendResult], now: dt.datetime) -> None:
+    """Write each result and settle the credit, per message, in one transaction."""
+    max_attempts = settings.SMS_MAX_ATTEMPTS
+    with transaction.atomic():
+        current = {
+            r.pk: r
+            for r in Recipient.objects.select_for_update().filter(
+                claim=claim, status__in=[RecipientStatus.SUBMITTING, RecipientStatus.UNKNOWN]
+            )
+        }
+        settle: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # message id -> [capture, release]
+        changed = []
+        for row, result in zip(rows, results, strict=True):
+            recipient = current.get(row.pk)
+            if recipient is None:
+                continue
+            parts = row.message.segments
+            recipient.error_code, recipient.error_reason = result.code[:32], result.reason[:300]
+            if result.outcome == Outcome.ACCEPTED:
+                recipient.status, recipient.provider_id = RecipientStatus.ACCEPTED, result.provider_id[:64]
+                settle[row.message_id][0] += parts
+            elif result.outcome == Outcome.RETRY and recipient.attempts < max_attempts:
+                recipient.status, recipient.claim, recipient.enqueued_at = RecipientStatus.QUEUED, "", None
+                recipient.next_attempt_at = now + _backoff(recipient.attempts)
+            elif result.outcome == Outcome.UNKNOWN:
+                recipient.status = RecipientStatus.UNKNOWN  # its credit stays held until reviewed
+            else:
+                recipient.status = RecipientStatus.FAILED
+                settle[row.message_id][1] += parts
+            changed.append(recipient)
+        Recipient.objects.bulk_update(
+            changed,
+            ["status", "provider_id", "error_code", "error_reason", "claim", "enqueued_at", "next_attempt_at"],
+        )
+        holds = {h.reference: h for h in Hold.objects.filter(reference__in=[f"message:{m}" for m in settle])}
+        for message_id, (capture, release) in settle.items():
+            credits_settle(
+                hold=holds[f"message:{message_id}"],
+                capture=capture,
+                release=release,
+                reference=f"dispatch:{claim}:{message_id}",
+            )
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, 4 min ... capped at 15 min."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 900))
+
+
+def _start_due_scheduled(now: dt.datetime) -> int:
+    started = 0
+    with transaction.atomic():
+        due = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.SCHEDULED, send_at__lte=now)
+            .values_list("pk", flat=True)[:500]
+        )
+        if due:
+            Message.objects.filter(pk__in=due).update(status=MessageStatus.SENDING)
+            started = Recipient.objects.filter(message_id__in=due, status=RecipientStatus.QUEUED).update(
+                next_attempt_at=now
+            )
+    return started
+
+
+def _expire_stale_claims(now: dt.datetime) -> int:
+    cutoff = now - dt.timedelta(seconds=settings.SMS_CLAIM_TIMEOUT)
+    return Recipient.objects.filter(status=RecipientStatus.SUBMITTING, claimed_at__lt=cutoff).update(
+        status=RecipientStatus.UNKNOWN,
+        error_reason=_("The worker stopped while sending: check with the provider before sending again."),
+    )
+
+
+def _enqueue_due(now: dt.datetime) -> int:
+    """Due rows with no recent task: retries whose time came, and rows whose task was lost."""
+    lost = now - dt.timedelta(seconds=settings.SMS_OUTBOX_GRACE)
+    with transaction.atomic():
+        rows = list(
+            Recipient.objects.select_for_update(skip_locked=True)
+            .filter(status=RecipientStatus.QUEUED, next_attempt_at__lte=now)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost))
+            .order_by("next_attempt_at")
+            .values_list("pk", "message_id")[: settings.SMS_SWEEP_BATCH]
+        )
+        Recipient.objects.filter(pk__in=[pk for pk, _m in rows]).update(enqueued_at=now)
+    by_message: dict[int, list[int]] = defaultdict(list)
+    for pk, message_id in rows:
+        by_message[message_id].append(pk)
+    for ids in by_message.values():
+        transaction.on_commit(lambda ids=ids: enqueue_dispatch(ids))
+    return len(rows)

@@ -1,0 +1,23 @@
+"""Thin tasks: ids in, a service call, nothing else."""
+
+from celery import shared_task
+
+from .gateways.base import StatusUpdate
+from .models import RecipientStatus
+from .services import messaging_sweep, recipients_dispatch, status_updates_apply
+
+
+@shared_task(name="messaging.dispatch_chunk")
+def dispatch_chunk(recipient_ids: list[int]) -> int:
+    return recipients_dispatch(recipient_ids=recipient_ids)
+
+
+@shared_task(name="messaging.sweep")
+def sweep() -> dict[str, int]:
+    return messaging_sweep()
+
+
+@shared_task(name="messaging.console_delivery_report")
+def console_delivery_report(provider_ids: list[str]) -> int:
+    """The console gateway's simulated SMS centre reports every SMS delivered."""
+    return status_updates_apply(updates=[StatusUpdate(pid, RecipientStatus.DELIVERED) for pid in provider_ids])
