@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 from messaging.segments import GSM_BASIC, GSM_EXTENSION, count, split
 
 GSM_CHARS = "".join(sorted(GSM_BASIC | GSM_EXTENSION))
+# The codec also "encodes" ESC (0x1B) itself, the prefix of the extension table; in a
+# text it means nothing (and message_send refuses control characters), so it is left out.
 texts = (
     st.text(alphabet=st.sampled_from(GSM_CHARS), max_size=700)
     | st.text(max_size=400)
     | st.text(alphabet=st.sampled_from(GSM_CHARS + "😀çé€’“"), max_size=500)
-)
+).filter(lambda text: "\x1b" not in text)
 
 
 def septets(text: str) -> int:
