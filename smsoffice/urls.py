@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.views import api_token, contacts, lists, personal
 from credits import api as credits_api
 from credits import views as credits_views
+from messaging import api as messaging_api
 from messaging import views as messaging_views
+from messaging import webhooks
 
 from . import views
 
@@ -33,6 +35,10 @@ urlpatterns = [
     path("lists/<int:list_id>/members/<int:member_id>/remove/", lists.list_member_delete, name="list_member_delete"),
     path("sms/new/", messaging_views.compose, name="sms_compose"),
     path("api/v1/credits/", credits_api.CreditsView.as_view(), name="api_credits"),
+    path("api/v1/messages/", messaging_api.MessagesView.as_view(), name="api_messages"),
+    path("api/v1/messages/<int:message_id>/", messaging_api.MessageView.as_view(), name="api_message"),
+    path("api/v1/segments/", messaging_api.SegmentsView.as_view(), name="api_segments"),
+    path("webhooks/sms/<slug:alias>/status/", webhooks.status_callback, name="sms_status_callback"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Contact, ContactList, ListMember
+from messaging.models import Message
 from tests.factories import (
     ContactFactory,
     ContactListFactory,
@@ -38,7 +39,14 @@ QUERY_ROUTES = {
 }
 
 # Routes whose path parameters are not object ids, with the reason.
-NOT_OBJECT_IDS = {"password_reset_confirm": "a signed, expiring token that Django checks"}
+NOT_OBJECT_IDS = {
+    "password_reset_confirm": "a signed, expiring token that Django checks",
+    "sms_status_callback": "a gateway name; the provider's signature is checked instead of a login",
+}
+# API routes with an id: another user's object is a 404 on read and delete.
+API_ROUTES = {
+    "api_message": lambda o: {"message_id": o["message"].pk},
+}
 
 
 def routes_with_ids(resolver: URLResolver | None = None) -> set[str]:
@@ -53,7 +61,7 @@ def routes_with_ids(resolver: URLResolver | None = None) -> set[str]:
 
 
 def test_every_route_with_an_id_is_covered():
-    assert routes_with_ids() - set(NOT_OBJECT_IDS) == set(ROUTES)
+    assert routes_with_ids() - set(NOT_OBJECT_IDS) == set(ROUTES) | set(API_ROUTES)
 
 
 def scope_objects(book, owner=None, group=None):
@@ -61,7 +69,17 @@ def scope_objects(book, owner=None, group=None):
     ContactPhoneFactory(contact=contact)
     contact_list = ContactListFactory(owner=owner, group=group)
     member = ListMember.objects.create(contact_list=contact_list, contact=contact)
-    return {"book": book, "contact": contact, "list": contact_list, "member": member}
+    message = Message.objects.create(
+        user=owner or UserFactory(),
+        body="hi",
+        text="hi",
+        encoding="GSM-7",
+        segments=1,
+        credits_held=1,
+        gateway="default",
+        status="sending",
+    )
+    return {"book": book, "contact": contact, "list": contact_list, "member": member, "message": message}
 
 
 @pytest.fixture
@@ -96,6 +114,17 @@ def test_outsider_gets_404_on_read_and_write(client, request, scope, name):
     assert client.get(url).status_code in (404, 405)
     assert client.post(url, {"name": "stolen", "book": objects["book"].pk, "entry": "+32475999999"}).status_code == 404
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_outsider_gets_404_from_the_api(client, request, scope, name):
+    objects = request.getfixturevalue(scope)
+    client.force_login(UserFactory())
+    url = reverse(name, kwargs=API_ROUTES[name](objects))
+    assert client.get(url).status_code == 404
+    assert client.delete(url).status_code == 404
+    assert Message.objects.filter(pk=objects["message"].pk, status="sending").exists()
 
 
 @pytest.mark.parametrize("name", sorted(QUERY_ROUTES))

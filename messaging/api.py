@@ -1,0 +1,154 @@
+"""REST API: send SMS, follow a send, cancel a scheduled one, count segments."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credits.services import InsufficientCredit
+
+from . import segments
+from .access import access_message
+from .models import Message
+from .services import SendRefused, message_cancel, message_send
+
+MAX_BODY = 20_000  # characters accepted before the service counts parts (10 parts is at most 1,530)
+MAX_INPUTS = 50_000
+
+
+class SendSerializer(serializers.Serializer):
+    to = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_INPUTS
+    )
+    contacts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=MAX_INPUTS
+    )
+    lists = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=1_000
+    )
+    body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
+    signature = serializers.BooleanField(required=False, default=True)
+    send_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class RecipientOut(serializers.Serializer):
+    to = serializers.CharField(help_text="E.164")
+    status = serializers.CharField()
+    reason = serializers.CharField(source="error_reason")
+
+
+class MessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    encoding = serializers.CharField()
+    segments = serializers.IntegerField()
+    credits_held = serializers.IntegerField()
+    send_at = serializers.DateTimeField(allow_null=True)
+    recipients = RecipientOut(many=True)
+
+
+class ProblemOut(serializers.Serializer):
+    field = serializers.CharField()
+    input = serializers.CharField(source="value")
+    reason = serializers.CharField()
+
+
+REFUSED = inline_serializer("SendRefused", {"detail": serializers.CharField(), "errors": ProblemOut(many=True)})
+SHORT = inline_serializer(
+    "CreditShort",
+    {"detail": serializers.CharField(), "needed": serializers.IntegerField(), "available": serializers.IntegerField()},
+)
+
+
+def message_body(message: Message) -> dict:
+    return MessageOut(
+        {
+            **{f: getattr(message, f) for f in ("id", "status", "encoding", "segments", "credits_held", "send_at")},
+            "recipients": message.recipients.order_by("id"),
+        }
+    ).data
+
+
+class MessagesView(APIView):
+    @extend_schema(
+        request=SendSerializer,
+        responses={202: MessageOut, 400: REFUSED, 402: SHORT},
+        summary="Send an SMS to numbers, contacts and Lists (now, or at send_at)",
+    )
+    def post(self, request: Request) -> Response:
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            message = message_send(
+                user=request.user,
+                body=values["body"],
+                to=values["to"],
+                contact_ids=values["contacts"],
+                list_ids=values["lists"],
+                with_signature=values["signature"],
+                send_at=values["send_at"],
+            )
+        except SendRefused as refused:
+            return Response(
+                {"detail": str(refused), "errors": ProblemOut(refused.problems, many=True).data},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except InsufficientCredit as short:
+            return Response(
+                {"detail": str(short), "needed": short.needed, "available": short.available},
+                status=status.HTTP_402_PAYMENT_REQUIRED,
+            )
+        return Response(message_body(message), status=status.HTTP_202_ACCEPTED)
+
+
+class MessageView(APIView):
+    @extend_schema(responses=MessageOut, summary="A send and each recipient's state")
+    def get(self, request: Request, message_id: int) -> Response:
+        return Response(message_body(access_message(request.user, message_id)))
+
+    @extend_schema(responses={204: None, 400: REFUSED}, summary="Cancel a scheduled send (its credit comes back)")
+    def delete(self, request: Request, message_id: int) -> Response:
+        message = access_message(request.user, message_id)
+        try:
+            message_cancel(message=message)
+        except SendRefused as refused:
+            return Response(
+                {"detail": str(refused), "errors": ProblemOut(refused.problems, many=True).data},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SegmentsIn(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
+
+
+class SegmentsOut(serializers.Serializer):
+    encoding = serializers.ChoiceField(choices=[segments.GSM7, segments.UCS2])
+    length = serializers.IntegerField(help_text="Septets for GSM-7, UTF-16 code units for UCS-2.")
+    segments = serializers.IntegerField()
+    ucs2_characters = serializers.ListField(child=serializers.CharField())
+
+
+class SegmentsView(APIView):
+    @extend_schema(
+        request=SegmentsIn,
+        responses={200: SegmentsOut, 400: OpenApiResponse(description="bad body")},
+        summary="Count the parts of exactly this text",
+    )
+    def post(self, request: Request) -> Response:
+        data = SegmentsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        info = segments.count(data.validated_data["body"])
+        return Response(
+            SegmentsOut(
+                {
+                    "encoding": info.encoding,
+                    "length": info.length,
+                    "segments": info.segments,
+                    "ucs2_characters": list(info.ucs2_characters),
+                }
+            ).data
+        )

@@ -1,0 +1,125 @@
+"""POST/GET/DELETE /api/v1/messages/ and POST /api/v1/segments/."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from credits.models import Hold
+from messaging.models import Message
+
+
+@pytest.fixture
+def api(sender):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=sender).key}")
+    return client
+
+
+def test_send_answers_202_with_recipients_in_e164(api, bob, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            reverse("api_messages"),
+            {"to": ["0475 12 34 56"], "contacts": [bob.pk], "body": "Hi", "signature": False},
+            format="json",
+        )
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["encoding"], body["segments"], body["credits_held"]) == ("sending", "GSM-7", 1, 2)
+    assert [r["to"] for r in body["recipients"]] == ["+32475123456", "+32486112233"]
+    current = api.get(reverse("api_message", args=[body["id"]])).json()
+    assert {r["status"] for r in current["recipients"]} == {"accepted"}
+
+
+def test_bad_inputs_are_each_named_with_a_400(api):
+    response = api.post(
+        reverse("api_messages"),
+        {"to": ["+32 2 555 12 12", "nonsense"], "contacts": [424242], "body": "hi"},
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [(e["field"], e["input"]) for e in errors] == [
+        ("to", "+32 2 555 12 12"),
+        ("to", "nonsense"),
+        ("contacts", "424242"),
+    ]
+    assert "is not a mobile number" in errors[0]["reason"]
+    assert not Message.objects.exists() and not Hold.objects.exists()
+
+
+def test_short_credit_answers_402_with_needed_and_available(api):
+    numbers = [f"+3247512{n:04d}" for n in range(31)]
+    response = api.post(reverse("api_messages"), {"to": numbers, "body": "hi"}, format="json")
+    assert response.status_code == 402
+    assert (response.json()["needed"], response.json()["available"]) == (31, 30)
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"to": "+32475123456", "body": "hi"},  # not a list
+        {"to": [["nested"]], "body": "hi"},
+        {"to": ["+32475123456"]},  # no body
+        {"to": ["+32475123456"], "body": "x" * 1_000_000},
+        {"to": ["+32475123456"], "body": "hi", "send_at": "tomorrow"},
+        {"to": ["+32475123456"], "body": "hi", "contacts": ["abc"]},
+        [],
+    ],
+)
+def test_json_of_the_wrong_shape_is_a_400(api, payload):
+    response = api.post(reverse("api_messages"), payload, format="json")
+    assert response.status_code == 400
+    assert not Message.objects.exists()
+
+
+def test_a_scheduled_send_is_canceled_with_delete(api, sender):
+    when = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    created = api.post(
+        reverse("api_messages"), {"to": ["+32475123456"], "body": "later", "send_at": when}, format="json"
+    ).json()
+    assert created["status"] == "scheduled"
+    url = reverse("api_message", args=[created["id"]])
+    assert api.delete(url).status_code == 204
+    assert api.get(url).json()["status"] == "canceled"
+    again = api.delete(url)
+    assert again.status_code == 400 and "Only a scheduled send" in again.json()["detail"]
+
+
+def test_segments_counts_exactly_the_body(api):
+    response = api.post(reverse("api_segments"), {"body": "Don’t 😀"}, format="json")
+    assert response.json() == {"encoding": "UCS-2", "length": 8, "segments": 1, "ucs2_characters": ["’", "😀"]}
+    response = api.post(reverse("api_segments"), {"body": "{" * 81}, format="json")
+    assert response.json() == {"encoding": "GSM-7", "length": 162, "segments": 2, "ucs2_characters": []}
+
+
+def test_the_api_needs_a_token(db):
+    assert APIClient().post(reverse("api_segments"), {"body": "x"}, format="json").status_code == 401
+
+
+def test_api_requests_are_rate_limited_per_user(api, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "3/min"}}
+    from rest_framework.throttling import UserRateThrottle
+
+    UserRateThrottle.THROTTLE_RATES = {"user": "3/min"}
+    try:
+        codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
+    finally:
+        from rest_framework.settings import api_settings
+
+        UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        cache.clear()
+    assert codes == [200, 200, 200, 429]
+
+
+def test_the_schema_documents_the_messaging_endpoints(api):
+    schema = api.get(reverse("api_schema")).content.decode()
+    for path in ("/api/v1/messages/", "/api/v1/messages/{message_id}/", "/api/v1/segments/"):
+        assert path in schema

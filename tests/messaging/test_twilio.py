@@ -1,0 +1,125 @@
+"""The Twilio adapter, with the real SDK against a fake Twilio server on loopback."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from credits.models import CreditAccount
+from messaging.gateways import get_gateway
+from messaging.gateways.twilio import TwilioGateway
+from messaging.models import RecipientStatus
+from messaging.services import message_send
+from tests.credits.helpers import assert_ledger_consistent
+from tests.fakes.twilio_server import FakeTwilio
+
+SID, TOKEN = "AC" + "1" * 32, "secret-auth-token"
+CALLBACK = "http://testserver/webhooks/sms/default/status/"
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    with FakeTwilio(timeout_sleep=2.0) as fake:
+        settings.SMS_GATEWAYS = {
+            "default": {
+                "BACKEND": "messaging.gateways.twilio.TwilioGateway",
+                "OPTIONS": {
+                    "ACCOUNT_SID": SID,
+                    "AUTH_TOKEN": TOKEN,
+                    "FROM": "+3228880000",
+                    "BASE_URL": fake.url,
+                    "TIMEOUT": 0.5,
+                    "STATUS_CALLBACK_URL": CALLBACK,
+                },
+            }
+        }
+        get_gateway.cache_clear()
+        yield fake
+    get_gateway.cache_clear()
+
+
+def balances(user):
+    account = CreditAccount.objects.get(user=user)
+    assert_ledger_consistent(account)
+    return account.monthly_remaining, account.monthly_held
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status", "balance", "attempts"),
+    [
+        ("201", RecipientStatus.ACCEPTED, (19, 0), 1),  # accepted: captured
+        ("400", RecipientStatus.FAILED, (20, 0), 1),  # refused: released
+        ("429", RecipientStatus.QUEUED, (19, 1), 1),  # rate limited: retried later, still held
+        ("500", RecipientStatus.QUEUED, (19, 1), 1),  # Twilio down: retried later, still held
+        ("timeout", RecipientStatus.UNKNOWN, (19, 1), 1),  # sent, no answer: never resent, held for review
+    ],
+)
+def test_each_twilio_answer_ends_in_the_right_state_and_credit(
+    fake_twilio, sender, run_on_commit, outcome, status, balance, attempts
+):
+    fake_twilio.outcomes["+32475123456"] = outcome
+    message = run_on_commit(message_send, user=sender, body="Hello from Twilio", to=["+32475123456"])
+    recipient = message.recipients.get()
+    assert (recipient.status, recipient.attempts) == (status, attempts)
+    assert balances(sender) == balance
+    sent = fake_twilio.requests[0]
+    assert (sent["To"], sent["From"], sent["Body"], sent["StatusCallback"]) == (
+        "+32475123456",
+        "+3228880000",
+        "Hello from Twilio\nAnn",
+        CALLBACK,
+    )
+    if outcome == "201":
+        assert recipient.provider_id.startswith("SM")
+    if outcome == "400":
+        assert recipient.error_code == "21211" and "not a valid phone number" in recipient.error_reason
+
+
+def test_a_refused_connection_is_retried(settings, sender, run_on_commit):
+    settings.SMS_GATEWAYS = {
+        "default": {
+            "BACKEND": "messaging.gateways.twilio.TwilioGateway",
+            "OPTIONS": {
+                "ACCOUNT_SID": SID,
+                "AUTH_TOKEN": TOKEN,
+                "FROM": "+3228880000",
+                "BASE_URL": "http://127.0.0.1:9",
+                "TIMEOUT": 0.5,
+            },
+        }
+    }
+    get_gateway.cache_clear()
+    message = run_on_commit(message_send, user=sender, body="hi", to=["+32475123456"])
+    get_gateway.cache_clear()
+    assert message.recipients.get().status == RecipientStatus.QUEUED
+
+
+def signed_post(client, params, token=TOKEN):
+    signature = RequestValidator(token).compute_signature(CALLBACK, params)
+    return client.post(reverse("sms_status_callback", args=["default"]), params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_status_callbacks_move_states_forward_and_ignore_repeats(fake_twilio, sender, run_on_commit, client):
+    message = run_on_commit(message_send, user=sender, body="hi", to=["+32475123456"])
+    sid = message.recipients.get().provider_id
+    assert signed_post(client, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
+    assert signed_post(client, {"MessageSid": sid, "MessageStatus": "sent"}).status_code == 204  # late
+    assert signed_post(client, {"MessageSid": sid, "MessageStatus": "undelivered"}).status_code == 204  # out of order
+    assert message.recipients.get().status == RecipientStatus.DELIVERED
+    assert balances(sender) == (19, 0)
+
+
+def test_forged_callbacks_are_refused(fake_twilio, sender, run_on_commit, client):
+    message = run_on_commit(message_send, user=sender, body="hi", to=["+32475123456"])
+    sid = message.recipients.get().provider_id
+    url = reverse("sms_status_callback", args=["default"])
+    assert client.post(url, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 403
+    forged = signed_post(client, {"MessageSid": sid, "MessageStatus": "delivered"}, token="wrong-token")
+    assert forged.status_code == 403
+    assert message.recipients.get().status == RecipientStatus.ACCEPTED
+    assert client.post(reverse("sms_status_callback", args=["nope"]), {}).status_code == 404
+
+
+def test_a_missing_credential_is_a_clear_error_at_start_up():
+    with pytest.raises(ImproperlyConfigured, match="needs AUTH_TOKEN, FROM: set TWILIO_AUTH_TOKEN, TWILIO_FROM"):
+        TwilioGateway("default", {"ACCOUNT_SID": SID})
