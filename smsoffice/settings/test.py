@@ -1,7 +1,7 @@
 """Tests: the real database given by DATABASE_URL (PostgreSQL in CI), fast hashing, locmem email."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import VAR_DIR, env
 
 SECRET_KEY = "test-only-key"  # noqa: S105 - tests only
 DEBUG = False
@@ -13,4 +13,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 PAYMENT_ADAPTER = "credits.payments.TestPaymentAdapter"
 
 VAR_DIR.mkdir(exist_ok=True)
-SMS_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.locmem.LocmemGateway", "OPTIONS": {}}}
+# The locmem gateway, unless SMS_GATEWAY says otherwise (worker processes started by
+# the end-to-end tests talk to a fake Twilio server instead).
+if not env("SMS_GATEWAY", default=""):
+    SMS_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.locmem.LocmemGateway", "OPTIONS": {}}}

@@ -24,6 +24,7 @@ class FakeTwilio:
         self.outcomes: dict[str, str] = {}
         self.requests: list[dict] = []
         self.timeout_sleep = timeout_sleep
+        self.delay = 0.0  # seconds before each answer: a slow provider
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -39,6 +40,8 @@ class FakeTwilio:
                     fake.requests.append(form)
                     number = next(fake._ids)
                 outcome = fake.outcomes.get(form.get("To", ""), "201")
+                if fake.delay:
+                    time.sleep(fake.delay)
                 if outcome == "timeout":
                     time.sleep(fake.timeout_sleep)  # took the request, answers too late
                     return

@@ -101,21 +101,14 @@ def test_the_api_needs_a_token(db):
     assert APIClient().post(reverse("api_segments"), {"body": "x"}, format="json").status_code == 401
 
 
-def test_api_requests_are_rate_limited_per_user(api, settings):
+def test_api_requests_are_rate_limited_per_user(api, monkeypatch):
     from django.core.cache import cache
-
-    cache.clear()
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "3/min"}}
     from rest_framework.throttling import UserRateThrottle
 
-    UserRateThrottle.THROTTLE_RATES = {"user": "3/min"}
-    try:
-        codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
-    finally:
-        from rest_framework.settings import api_settings
-
-        UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        cache.clear()
+    cache.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
+    cache.clear()
     assert codes == [200, 200, 200, 429]
 
 

@@ -1,0 +1,231 @@
+"""The whole pipeline with real processes: PostgreSQL, a Redis broker, `celery worker`, and
+the Twilio SDK talking to a fake Twilio server on loopback.
+
+Each test starts its own redis-server on a free port (so that one test can stop the
+broker) and its own worker process consuming a queue of its own.
+"""
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from credits.models import CreditAccount, Plan
+from credits.services import account_for, credits_grant
+from messaging.models import Recipient, RecipientStatus
+from messaging.services import message_send, messaging_sweep
+from smsoffice.celery import app as celery_app
+from tests.credits.helpers import assert_ledger_consistent
+from tests.factories import UserFactory
+from tests.fakes.twilio_server import FakeTwilio
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+FINAL_OR_STUCK = [RecipientStatus.QUEUED, RecipientStatus.SUBMITTING]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def use_broker(url: str, queue: str) -> None:
+    """Send this process's tasks through `url` to `queue`, for real (not eagerly)."""
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_default_queue = queue
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_connection_max_retries = 1
+    celery_app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+    # Drop pooled connections to the previous broker (what Celery itself does after a fork).
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def pipeline(transactional_db):
+    """A Redis, a fake Twilio, and a way to start workers against them and the test database."""
+    redis, queue = RedisServer(), f"e2e-{uuid.uuid4().hex[:8]}"
+    redis.start()
+    saved = {
+        k: celery_app.conf[k]
+        for k in (
+            "broker_url",
+            "task_default_queue",
+            "task_always_eager",
+            "broker_connection_max_retries",
+            "task_publish_retry_policy",
+        )
+    }
+    workers: list[subprocess.Popen] = []
+    with FakeTwilio() as fake:
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "smsoffice.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "CELERY_BROKER_URL": redis.url,
+            "CELERY_RESULT_BACKEND": redis.url,
+            "SMS_GATEWAY": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+            "TWILIO_AUTH_TOKEN": "e2e-token",
+            "TWILIO_FROM": "+3228880000",
+            "TWILIO_BASE_URL": fake.url,
+            "TWILIO_TIMEOUT": "2",
+        }
+
+        def start_worker() -> subprocess.Popen:
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "smsoffice",
+                    "worker",
+                    "--pool=solo",
+                    "-Q",
+                    queue,
+                    "--loglevel=WARNING",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            workers.append(worker)
+            return worker
+
+        use_broker(redis.url, queue)
+        try:
+            yield {"redis": redis, "fake": fake, "start_worker": start_worker, "queue": queue}
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.wait(timeout=10)
+            redis.stop()
+            for key, value in saved.items():
+                celery_app.conf[key] = value
+            celery_app._pool = None
+            celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def rich_sender(transactional_db):
+    Plan.objects.create(name="None", monthly_allowance=0, is_default=True)
+    user = UserFactory(sms_signature="E2E")
+    credits_grant(account=account_for(user=user), amount=5_000, reason="e2e", actor=None)
+    return user
+
+
+def wait_until(condition, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def credit(user):
+    account = CreditAccount.objects.get(user=user)
+    assert_ledger_consistent(account)
+    return account.provision_balance, account.provision_held
+
+
+def test_a_1000_recipient_send_reaches_the_gateway_once_each_and_pays_for_the_accepted(pipeline, rich_sender):
+    fake = pipeline["fake"]
+    numbers = [f"+3247{n:07d}" for n in range(1_000)]
+    for number in numbers[::10]:  # 100 refused by the operator
+        fake.outcomes[number] = "400"
+    pipeline["start_worker"]()
+    message = message_send(user=rich_sender, body="Hello all", to=numbers)
+
+    wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+    sent = Counter(request["To"] for request in fake.requests)
+    assert set(sent) == set(numbers) and set(sent.values()) == {1}
+    states = Counter(message.recipients.values_list("status", flat=True))
+    assert states == {RecipientStatus.ACCEPTED: 900, RecipientStatus.FAILED: 100}
+    assert credit(rich_sender) == (5_000 - 900, 0)
+
+
+def test_a_worker_killed_mid_chunk_sends_nobody_twice_and_leaves_its_rows_unknown(pipeline, rich_sender, settings):
+    fake = pipeline["fake"]
+    numbers = [f"+3247{n:07d}" for n in range(400)]  # two chunks of 200
+    worker = pipeline["start_worker"]()
+    fake.delay = 0.05  # slow enough to be killed in the middle of a chunk
+    message = message_send(user=rich_sender, body="Hello", to=numbers)
+    wait_until(lambda: len(fake.requests) >= 20)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    claimed = set(message.recipients.filter(status=RecipientStatus.SUBMITTING).values_list("pk", flat=True))
+    assert claimed  # the killed worker's chunk
+
+    fake.delay = 0
+    pipeline["start_worker"]()
+    # The new worker sends the other chunk; the killed one's rows stay claimed.
+    wait_until(lambda: message.recipients.filter(status=RecipientStatus.ACCEPTED).count() == 400 - len(claimed))
+    later = timezone.now() + dt.timedelta(seconds=settings.SMS_CLAIM_TIMEOUT + 1)
+    messaging_sweep(now=later)  # the killed worker's claims are now too old
+    assert set(message.recipients.filter(status=RecipientStatus.UNKNOWN).values_list("pk", flat=True)) == claimed
+    sent = Counter(request["To"] for request in fake.requests)
+    assert max(sent.values()) == 1  # nobody twice
+    accepted = message.recipients.filter(status=RecipientStatus.ACCEPTED).count()
+    assert accepted == 400 - len(claimed)
+    # Unknown recipients keep their credit held until someone reconciles them.
+    assert credit(rich_sender) == (5_000 - 400, len(claimed))
+
+
+def test_a_send_accepted_while_the_broker_is_down_goes_out_when_it_is_back(pipeline, rich_sender, settings):
+    fake, redis = pipeline["fake"], pipeline["redis"]
+    redis.stop()
+    message = message_send(user=rich_sender, body="Hello", to=["+32475000001", "+32475000002"])
+    assert set(message.recipients.values_list("status", flat=True)) == {RecipientStatus.QUEUED}
+    assert fake.requests == []
+
+    redis.start()
+    use_broker(redis.url, pipeline["queue"])
+    pipeline["start_worker"]()
+    Recipient.objects.filter(message=message).update(enqueued_at=message.created_at.replace(year=2000))
+    assert messaging_sweep()["enqueued"] == 2  # their task was lost: the outbox sweep sends them again
+    wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+    assert sorted(r["To"] for r in fake.requests) == ["+32475000001", "+32475000002"]
+    assert credit(rich_sender) == (5_000 - 2, 0)
