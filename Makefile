@@ -39,6 +39,7 @@ test: $(STAMP) lint migrations-check browser-deps
 bench: $(STAMP)
 	$(BIN)/python bench/contacts_search.py
 	$(BIN)/python bench/credit_holds.py
+	$(BIN)/python bench/sms_pipeline.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -187,18 +187,8 @@ def message_send(
             send_at=send_at,
         )
         credits_hold(account=account_for(user=user), amount=plan.credits, reference=message.hold_reference)
-        recipients = Recipient.objects.bulk_create(
-            Recipient(
-                message=message,
-                to=planned.to,
-                contact_id=planned.contact_id,
-                next_attempt_at=now if immediate else None,
-                enqueued_at=now if immediate else None,
-            )
-            for planned in plan.recipients
-        )
+        ids = _insert_recipients(message, plan.recipients, now if immediate else None)
         if immediate:
-            ids = [recipient.pk for recipient in recipients]
             transaction.on_commit(lambda: enqueue_dispatch(ids))
     return message
 
@@ -463,10 +453,7 @@ def _record_results(claim: str, rows: list[Recipient], results: list[SendResult]
                 recipient.status = RecipientStatus.FAILED
                 settle[row.message_id][1] += parts
             changed.append(recipient)
-        Recipient.objects.bulk_update(
-            changed,
-            ["status", "provider_id", "error_code", "error_reason", "claim", "enqueued_at", "next_attempt_at"],
-        )
+        _save_results(changed)
         holds = {h.reference: h for h in Hold.objects.filter(reference__in=[f"message:{m}" for m in settle])}
         for message_id, (capture, release) in settle.items():
             credits_settle(
@@ -475,6 +462,65 @@ def _record_results(claim: str, rows: list[Recipient], results: list[SendResult]
                 release=release,
                 reference=f"dispatch:{claim}:{message_id}",
             )
+
+
+def _insert_recipients(message: Message, planned: list[PlannedRecipient], due: dt.datetime | None) -> list[int]:
+    """Insert the queued rows of a send and return their ids, in order.
+
+    On PostgreSQL one INSERT ... SELECT FROM unnest() takes the whole list: for
+    10,000 recipients it is several times faster than bulk_create, which prepares
+    every field of every row in Python. Elsewhere (SQLite, for `make run`), bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        rows = Recipient.objects.bulk_create(
+            Recipient(message=message, to=p.to, contact_id=p.contact_id, next_attempt_at=due, enqueued_at=due)
+            for p in planned
+        )
+        return [row.pk for row in rows]
+    table = Recipient._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (message_id, "to", contact_id, status, next_attempt_at, enqueued_at, attempts,
+                                 claim, provider_id, error_code, error_reason, updated_at)
+            SELECT %s, t.phone, t.contact_id, %s, %s, %s, 0, '', '', '', '', now()
+            FROM unnest(%s::varchar[], %s::bigint[]) WITH ORDINALITY AS t(phone, contact_id, position)
+            ORDER BY t.position
+            RETURNING id
+            """,  # noqa: S608 - the table name is ours, every value is a parameter
+            [message.pk, RecipientStatus.QUEUED, due, due, [p.to for p in planned], [p.contact_id for p in planned]],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+RESULT_FIELDS = ["status", "provider_id", "error_code", "error_reason", "claim", "enqueued_at", "next_attempt_at"]
+
+
+def _save_results(recipients: list[Recipient]) -> None:
+    """Write the result fields of a chunk's rows.
+
+    On PostgreSQL one UPDATE ... FROM unnest() writes them all; Django's bulk_update
+    builds a CASE per field and row, and took 0.4 s for 200 rows, most of a chunk's
+    time. Elsewhere (SQLite, for `make run`), bulk_update.
+    """
+    if connection.vendor != "postgresql":
+        Recipient.objects.bulk_update(recipients, RESULT_FIELDS)
+        return
+    columns = {name: [getattr(r, name) for r in recipients] for name in RESULT_FIELDS}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Recipient._meta.db_table} AS r
+            SET status = t.status, provider_id = t.provider_id, error_code = t.error_code,
+                error_reason = t.error_reason, claim = t.claim, enqueued_at = t.enqueued_at,
+                next_attempt_at = t.next_attempt_at, updated_at = now()
+            FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[],
+                        %s::timestamptz[], %s::timestamptz[])
+                 AS t(id, status, provider_id, error_code, error_reason, claim, enqueued_at, next_attempt_at)
+            WHERE r.id = t.id
+            """,  # noqa: S608 - the table name is ours, every value is a parameter
+            [[r.pk for r in recipients], *(columns[name] for name in RESULT_FIELDS)],
+        )
 
 
 def _backoff(attempts: int) -> dt.timedelta:
