@@ -21,13 +21,13 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.urls import reverse
 
-from accounts.models import AddressBook, Contact, ContactEmail, ContactPhone, User  # noqa: E402
-from accounts.services import PhoneEntry, contact_search_text  # noqa: E402
+from accounts.models import AddressBook, Contact, ContactEmail, ContactPhone, User
+from accounts.services import PhoneEntry, contact_search_text
 
 SIZES = (100, 10_000)
 REPEAT = 15

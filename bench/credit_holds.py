@@ -25,14 +25,14 @@ import django
 django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)  # the low-credit task runs eagerly here
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_test_environment
+from django.urls import reverse
 
-from accounts.models import User  # noqa: E402
-from credits.models import Plan  # noqa: E402
-from credits.services import account_for, credits_grant, credits_hold  # noqa: E402
+from accounts.models import User
+from credits.models import Plan
+from credits.services import account_for, credits_grant, credits_hold
 
 PER_RECIPIENT_HOLDS = 2_000
 SENDS, RECIPIENTS_PER_SEND = 50, 1_000

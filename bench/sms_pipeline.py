@@ -32,16 +32,16 @@ import django
 django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)
 
-import phonenumbers  # noqa: E402
-from django.db import connection  # noqa: E402
+import phonenumbers
+from django.db import connection
 
-from credits.models import Plan  # noqa: E402
-from credits.services import account_for, credits_grant  # noqa: E402
-from messaging.models import RecipientStatus  # noqa: E402
-from messaging.services import message_send  # noqa: E402
-from smsoffice.celery import app as celery_app  # noqa: E402
-from tests.factories import UserFactory  # noqa: E402
-from tests.fakes.twilio_server import FakeTwilio  # noqa: E402
+from credits.models import Plan
+from credits.services import account_for, credits_grant
+from messaging.models import RecipientStatus
+from messaging.services import message_send
+from smsoffice.celery import app as celery_app
+from tests.factories import UserFactory
+from tests.fakes.twilio_server import FakeTwilio
 
 ACCEPT_SIZE = 10_000
 DRAIN_SIZE = 4_000
