@@ -27,10 +27,17 @@ class Message(models.Model):
     gateway = models.CharField(max_length=50)
     status = models.CharField(max_length=16, choices=MessageStatus.choices)
     send_at = models.DateTimeField(null=True, blank=True)  # set for a scheduled send
+    # From the composer form: a second click on Send finds the first message instead of sending twice.
+    idempotency_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], condition=~Q(idempotency_key=""), name="message_sent_once"
+            )
+        ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="message_user_recent"),
             models.Index(fields=["send_at"], condition=Q(status="scheduled"), name="message_scheduled_due"),

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,14 +156,20 @@ def message_send(
     list_ids: Sequence[int] = (),
     with_signature: bool = True,
     send_at: dt.datetime | None = None,
+    idempotency_key: str = "",
     now: dt.datetime | None = None,
 ) -> Message:
     """Accept a send: hold its credit and write it, all or nothing; dispatch after commit.
 
     Raises SendRefused (each problem named) or credits.services.InsufficientCredit
-    (needed, available); in both cases nothing is written and nothing held.
+    (needed, available); in both cases nothing is written and nothing held. With an
+    `idempotency_key` already used by this user, returns that message and sends nothing.
     """
     now = now or timezone.now()
+    if idempotency_key:
+        existing = Message.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     plan = message_plan(
         user=user, body=body, to=to, contact_ids=contact_ids, list_ids=list_ids, with_signature=with_signature
     )
@@ -172,6 +178,25 @@ def message_send(
         plan.problems += _daily_limit_problems(user, len(plan.recipients), now)
     if plan.problems:
         raise SendRefused(plan.problems)
+    try:
+        return _message_write(user, plan, body, with_signature, send_at, idempotency_key, now)
+    except IntegrityError:
+        # A concurrent request with the same idempotency key won the insert: theirs is the send.
+        if idempotency_key:
+            return Message.objects.get(user=user, idempotency_key=idempotency_key)
+        raise
+
+
+def _message_write(
+    user: User,
+    plan: SendPlan,
+    body: str,
+    with_signature: bool,
+    send_at: dt.datetime | None,
+    idempotency_key: str,
+    now: dt.datetime,
+) -> Message:
+    """The one transaction of a send: message row, credit hold, recipient rows."""
     immediate = send_at is None
     with transaction.atomic():
         message = Message.objects.create(
@@ -185,6 +210,7 @@ def message_send(
             gateway="default",
             status=MessageStatus.SENDING if immediate else MessageStatus.SCHEDULED,
             send_at=send_at,
+            idempotency_key=idempotency_key[:64],
         )
         credits_hold(account=account_for(user=user), amount=plan.credits, reference=message.hold_reference)
         ids = _insert_recipients(message, plan.recipients, now if immediate else None)

@@ -1,26 +1,204 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The SMS composer, a message's delivery page, and the Sent SMS history."""
 
-from accounts.access import access_contact
-from accounts.phones import PhoneNumberError, parse_number
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from credits.services import InsufficientCredit
+
+from . import composer, selectors
+from .access import access_message
+from .models import RecipientStatus
+from .services import SendRefused, message_cancel, message_send
+
+RECIPIENTS_PER_PAGE = 50
+MESSAGES_PER_PAGE = 25
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def compose(request: HttpRequest) -> HttpResponse:
-    """The SMS composer's entry point, reached from a contact's mobile number.
+    """New SMS. Buttons post back here with an `action`; Send sends, the others edit the form."""
+    user = request.user
+    errors: dict[str, list[str]] = {}
+    results: tuple[list, list] = ([], [])
+    if request.method == "GET":
+        state = composer.ComposerState.from_data(request.GET.copy())
+        if error := composer.prefill(state, request.GET, user):
+            errors["mobile"] = [error]
+        return _render_composer(request, state, errors, results, typed=request.GET.get("to", "") if errors else "")
 
-    Until the composer lands (its own issue), this page shows the recipient the
-    composer will be opened with, normalised and checked as it will be on send.
-    """
-    typed = request.GET.get("to", "")
-    contact_id = request.GET.get("contact", "")
-    contact = access_contact(request.user, contact_id) if contact_id.isdigit() else None
-    recipient, error = None, ""
-    if typed:
-        try:
-            recipient = parse_number(typed, default_region=request.user.default_country or None, require_mobile=True)
-        except PhoneNumberError as exc:
-            error = str(exc)
-    context = {"typed": typed, "recipient": recipient, "contact": contact, "error": error}
-    return render(request, "messaging/compose.html", context, status=400 if error else 200)
+    state = composer.ComposerState.from_data(request.POST)
+    action = request.POST.get("action", "add")
+    typed = request.POST.get("mobile", "").strip()
+    query = request.POST.get("q", "")
+    status = 200
+    if action == "send":
+        response = _send(request, state, errors)
+        if response is not None:
+            return response
+        status = 402 if "credit" in errors and len(errors) == 1 else 400
+    elif action == "add" and typed:
+        if error := composer.add_number(state, typed, user):
+            errors["mobile"] = [error]
+            status = 400
+        else:
+            typed = ""
+    elif action == "add" or action == "search":
+        results = composer.search(user, query)
+    elif action == "fix_quotes":
+        state.body = composer.replace_typographic(state.body)
+    elif action.startswith(("add_contact:", "add_list:", "remove:")):
+        _edit_recipients(state, action)
+    return _render_composer(request, state, errors, results, typed=typed, query=query, status=status)
+
+
+@login_required
+@require_POST
+def compose_counter(request: HttpRequest) -> HttpResponse:
+    """The live counter under the text (htmx swaps it in while the user types)."""
+    state = composer.ComposerState.from_data(request.POST)
+    return render(request, "messaging/_counter.html", _counter_context(state, request.user))
+
+
+def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str, list[str]]) -> HttpResponse | None:
+    send_at, when_error = composer.send_at_from_local(state, request.user)
+    if when_error:
+        errors["send_at"] = [when_error]
+        return None
+    try:
+        message = message_send(
+            user=request.user,
+            body=state.body,
+            to=state.numbers,
+            contact_ids=state.contact_ids,
+            list_ids=state.list_ids,
+            with_signature=state.with_signature,
+            send_at=send_at,
+            idempotency_key=state.idempotency_key,
+        )
+    except SendRefused as refused:
+        for problem in refused.problems:
+            field = {"to": "recipients", "contacts": "recipients", "lists": "recipients"}.get(
+                problem.field, problem.field
+            )
+            errors.setdefault(field, []).append(
+                f"{problem.value}: {problem.reason}" if problem.value else problem.reason
+            )
+        return None
+    except InsufficientCredit as short:
+        errors["credit"] = [str(short)]
+        return None
+    messages.success(request, _("SMS scheduled.") if send_at else _("SMS accepted for sending."))
+    return redirect("sms_detail", message_id=message.pk)
+
+
+def _edit_recipients(state: composer.ComposerState, action: str) -> None:
+    kind, _sep, value = action.partition(":")
+    if kind == "add_contact" and value.isdigit() and int(value) not in state.contact_ids:
+        state.contact_ids.append(int(value))
+    elif kind == "add_list" and value.isdigit() and int(value) not in state.list_ids:
+        state.list_ids.append(int(value))
+    elif kind == "remove":
+        what, _sep, key = value.partition("=")
+        if what == "number":
+            state.numbers = [n for n in state.numbers if n != key]
+        elif what == "contact":
+            state.contact_ids = [i for i in state.contact_ids if str(i) != key]
+        elif what == "list":
+            state.list_ids = [i for i in state.list_ids if str(i) != key]
+
+
+def _counter_context(state: composer.ComposerState, user) -> dict:
+    plan = composer.plan_for(state, user)
+    return {
+        "plan": plan,
+        "info": plan.info,
+        "cost": composer.cost_of(plan, user),
+        "replaceable": composer.replaceable(plan.info),
+        "highlighted": composer.highlighted(plan.text, plan.info.ucs2_characters),
+        "recipient_count": len(plan.recipients),
+    }
+
+
+def _render_composer(request, state, errors, results, *, typed="", query="", status=200) -> HttpResponse:
+    context = {
+        "state": state,
+        "rows": composer.recipient_rows(state, request.user),
+        "errors": errors,
+        "typed": typed,
+        "query": query,
+        "found_contacts": results[0],
+        "found_lists": results[1],
+        **_counter_context(state, request.user),
+    }
+    return render(request, "messaging/compose.html", context, status=status)
+
+
+@login_required
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    """Each recipient's state, a progress bar and the credit, refreshing itself until done."""
+    message = access_message(request.user, message_id)
+    progress = selectors.message_progress(message=message)
+    recipients = message.recipients.select_related("contact").order_by("id")
+    state = request.GET.get("state", "")
+    if state in RecipientStatus.values:
+        recipients = recipients.filter(status=state)
+    page = Paginator(recipients, RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    state_counts = [
+        (key, label, progress.by_state[key]) for key, label in RecipientStatus.choices if progress.by_state.get(key)
+    ]
+    context = {"message": message, "progress": progress, "page": page, "state": state, "state_counts": state_counts}
+    return render(request, "messaging/message_detail.html", context)
+
+
+@login_required
+@require_POST
+def message_cancel_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = access_message(request.user, message_id)
+    try:
+        message_cancel(message=message)
+    except SendRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The scheduled SMS was canceled; its credit is back."))
+    return redirect("sms_detail", message_id=message.pk)
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    """Sent SMS: searchable by number, contact name and text; filtered by state and date."""
+    query = request.GET.get("q", "").strip()[:100]
+    state = request.GET.get("state", "")
+    since = _date(request.GET.get("since", ""))
+    until = _date(request.GET.get("until", ""))
+    found = selectors.messages_search(
+        user=request.user,
+        query=query,
+        state=state if state in RecipientStatus.values else "",
+        since=since,
+        until=until,
+    )
+    page = Paginator(found, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": query,
+        "state": state,
+        "since": since,
+        "until": until,
+        "states": RecipientStatus.choices,
+    }
+    return render(request, "messaging/history.html", context)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -30,12 +30,13 @@ ROUTES = {
     "list_delete": lambda o: {"list_id": o["list"].pk},
     "list_add_contact": lambda o: {"list_id": o["list"].pk, "contact_id": o["contact"].pk},
     "list_member_delete": lambda o: {"list_id": o["list"].pk, "member_id": o["member"].pk},
+    "sms_detail": lambda o: {"message_id": o["message"].pk},
+    "sms_cancel": lambda o: {"message_id": o["message"].pk},
 }
 # Pages that take an id in the query string.
 QUERY_ROUTES = {
     "contact_index": lambda o: {"book": o["book"].pk},
     "contact_export": lambda o: {"book": o["book"].pk},
-    "sms_compose": lambda o: {"to": "+32475123456", "contact": o["contact"].pk},
 }
 
 # Routes whose path parameters are not object ids, with the reason.
@@ -133,6 +134,14 @@ def test_outsider_gets_404_for_ids_in_the_query_string(client, request, scope, n
     objects = request.getfixturevalue(scope)
     client.force_login(UserFactory())
     assert client.get(reverse(name), QUERY_ROUTES[name](objects)).status_code == 404
+
+
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_the_composer_never_names_a_contact_the_user_cannot_see(client, request, scope):
+    objects = request.getfixturevalue(scope)
+    client.force_login(UserFactory())
+    page = client.get(reverse("sms_compose"), {"to": "+32475123456"}).content.decode()
+    assert "+32 475 12 34 56" in page and objects["contact"].name not in page
 
 
 def test_group_members_read_and_edit_the_groups_book(client, group_objects):
