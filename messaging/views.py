@@ -32,7 +32,8 @@ def compose(request: HttpRequest) -> HttpResponse:
         state = composer.ComposerState.from_data(request.GET.copy())
         if error := composer.prefill(state, request.GET, user):
             errors["mobile"] = [error]
-        return _render_composer(request, state, errors, results, typed=request.GET.get("to", "") if errors else "")
+        typed = request.GET.get("to", "") if errors else ""
+        return _render_composer(request, state, errors, results, typed=typed, status=400 if errors else 200)
 
     state = composer.ComposerState.from_data(request.POST)
     action = request.POST.get("action", "add")
