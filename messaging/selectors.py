@@ -32,6 +32,11 @@ class Progress:
         return self.done == self.total
 
     @property
+    def awaiting_reports(self) -> bool:
+        """Accepted recipients whose delivery report may still come."""
+        return bool(self.by_state.get(RecipientStatus.ACCEPTED))
+
+    @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -57,6 +58,8 @@ def compose(request: HttpRequest) -> HttpResponse:
         state.body = composer.replace_typographic(state.body)
     elif action.startswith(("add_contact:", "add_list:", "remove:")):
         _edit_recipients(state, action)
+    if query and action != "send" and not any(results):
+        results = composer.search(user, query)  # keep the search results while picking from them
     return _render_composer(request, state, errors, results, typed=typed, query=query, status=status)
 
 
@@ -155,7 +158,14 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     state_counts = [
         (key, label, progress.by_state[key]) for key, label in RecipientStatus.choices if progress.by_state.get(key)
     ]
-    context = {"message": message, "progress": progress, "page": page, "state": state, "state_counts": state_counts}
+    context = {
+        "message": message,
+        "progress": progress,
+        "page": page,
+        "state": state,
+        "state_counts": state_counts,
+        "recent": message.created_at > timezone.now() - dt.timedelta(hours=1),
+    }
     return render(request, "messaging/message_detail.html", context)
 
 
