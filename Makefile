@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/contacts_search.py
 	$(BIN)/python bench/credit_holds.py
 	$(BIN)/python bench/sms_pipeline.py
+	$(BIN)/python bench/sms_pages.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
