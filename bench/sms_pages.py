@@ -104,7 +104,7 @@ def main() -> None:
             }
             figures[label] = {name: median_ms(client, url, params) for name, (url, params) in pages.items()}
         print(f"{'page':<36}{'small account (baseline)':>26}{'large account':>16}")
-        for (name, small), (large_name, large) in zip(figures["small"].items(), figures["large"].items(), strict=True):
+        for (_name, small), (large_name, large) in zip(figures["small"].items(), figures["large"].items(), strict=True):
             print(f"{large_name:<36}{small:>23.1f} ms{large:>13.1f} ms")
         print(f"slowest large page: {max(figures['large'].values()):.1f} ms (target < 150 ms; median of {REPEAT})")
     finally:
