@@ -8,22 +8,13 @@ in CI) in a throw-away test database.
     make bench            # or: .venv/bin/python bench/contacts_search.py
 """
 
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smsoffice.settings.test")
-
-import django
-
-django.setup()
-
+from common import throwaway_database
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AddressBook, Contact, ContactEmail, ContactPhone, User
@@ -73,9 +64,7 @@ def measure(client: Client, params: dict) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         print(f"database: {connection.vendor}; median of {REPEAT} requests per page\n")
         results = {}
         for size in SIZES:
@@ -97,8 +86,6 @@ def main() -> None:
                 f"{name:<20}{base_ms:>17.1f} ms ({base_rows:>2})"
                 f"{ms:>13.1f} ms ({rows:>2}){ms / base_ms:>8.1f}{queries:>9}"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

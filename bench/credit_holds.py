@@ -11,28 +11,18 @@ Targets: (b) >= 20,000 credits/s; (c) Quotas page < 50 ms.
 """
 
 import logging
-import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smsoffice.settings.test")
-
-import django
-
-django.setup()
-logging.getLogger("celery").setLevel(logging.WARNING)  # the low-credit task runs eagerly here
-
+from common import median_ms, throwaway_database
 from django.db import connection
 from django.test import Client
-from django.test.utils import setup_test_environment
 from django.urls import reverse
 
 from accounts.models import User
 from credits.models import Plan
 from credits.services import account_for, credits_grant, credits_hold
+
+logging.getLogger("celery").setLevel(logging.WARNING)  # the low-credit task runs eagerly here
 
 PER_RECIPIENT_HOLDS = 2_000
 SENDS, RECIPIENTS_PER_SEND = 50, 1_000
@@ -67,22 +57,8 @@ def fill_ledger(account, rows: int) -> None:
         cursor.execute("ANALYZE credits_ledgerentry")
 
 
-def median_ms(client: Client, url: str) -> float:
-    timings = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    return statistics.median(timings)
-
-
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("Run this on PostgreSQL: set DATABASE_URL.")
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database(postgres_only=True):
         Plan.objects.create(name="None", monthly_allowance=0, is_default=True)
         single = holds_per_second(funded_account("one", PER_RECIPIENT_HOLDS), PER_RECIPIENT_HOLDS, 1, "recipient")
         batched = holds_per_second(
@@ -99,16 +75,14 @@ def main() -> None:
         fill_ledger(account, LEDGER_ROWS)
         client = Client()
         client.force_login(user)
-        quotas = median_ms(client, reverse("quotas"))
-        history = median_ms(client, reverse("ledger"))
-        deep = median_ms(client, reverse("ledger") + f"?before={account.entries.order_by('id')[500].id}")
+        quotas = median_ms(client, reverse("quotas"), repeat=REPEAT)
+        history = median_ms(client, reverse("ledger"), repeat=REPEAT)
+        deep = median_ms(client, reverse("ledger"), {"before": account.entries.order_by("id")[500].id}, repeat=REPEAT)
         print(
             f"(c) with {LEDGER_ROWS:,} ledger rows: Quotas page {quotas:.1f} ms (target < 50 ms), "
             f"history first page {history:.1f} ms, history near the oldest entries {deep:.1f} ms "
             f"(median of {REPEAT})"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -8,22 +8,8 @@ measured in the same run. Target: every page under 150 ms. Runs on DATABASE_URL
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/smsoffice .venv/bin/python bench/sms_pages.py
 """
 
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smsoffice.settings.test")
-
-import django
-
-django.setup()
-
-from django.db import connection
+from common import median_ms, throwaway_database
 from django.test import Client
-from django.test.utils import setup_test_environment
 from django.urls import reverse
 
 from messaging.models import Message, Recipient, RecipientStatus
@@ -71,20 +57,8 @@ def history(user, count: int) -> None:
     )
 
 
-def median_ms(client: Client, url: str, params: dict) -> float:
-    timings = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        response = client.get(url, params)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return statistics.median(timings)
-
-
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         figures = {}
         for label, recipients, messages in (("small", 10, 50), ("large", 10_000, 5_000)):
             user = UserFactory()
@@ -102,13 +76,13 @@ def main() -> None:
                 "  search by text": (reverse("sms_history"), {"q": "number 4"}),
                 "  filter by state": (reverse("sms_history"), {"state": "failed"}),
             }
-            figures[label] = {name: median_ms(client, url, params) for name, (url, params) in pages.items()}
+            figures[label] = {
+                name: median_ms(client, url, params, repeat=REPEAT) for name, (url, params) in pages.items()
+            }
         print(f"{'page':<36}{'small account (baseline)':>26}{'large account':>16}")
         for (_name, small), (large_name, large) in zip(figures["small"].items(), figures["large"].items(), strict=True):
             print(f"{large_name:<36}{small:>23.1f} ms{large:>13.1f} ms")
         print(f"slowest large page: {max(figures['large'].values()):.1f} ms (target < 150 ms; median of {REPEAT})")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

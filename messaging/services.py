@@ -215,7 +215,7 @@ def _message_write(
         credits_hold(account=account_for(user=user), amount=plan.credits, reference=message.hold_reference)
         ids = _insert_recipients(message, plan.recipients, now if immediate else None)
         if immediate:
-            transaction.on_commit(lambda: enqueue_dispatch(ids))
+            transaction.on_commit(lambda: _enqueue_send(message.pk, ids))
     return message
 
 
@@ -251,6 +251,17 @@ def enqueue_dispatch(recipient_ids: Sequence[int]) -> None:
             dispatch_chunk.delay(list(recipient_ids[start : start + size]))
     except Exception:  # the broker is down: the outbox sweep re-enqueues these rows
         logger.warning("could not enqueue %s recipients; the outbox sweep will", len(recipient_ids), exc_info=True)
+
+
+def message_fan_out(*, message_id: int) -> int:
+    """Enqueue the chunks of a large send (run by a worker, so the request publishes one task)."""
+    ids = list(
+        Recipient.objects.filter(message_id=message_id, status=RecipientStatus.QUEUED)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    enqueue_dispatch(ids)
+    return len(ids)
 
 
 def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None = None) -> int:
@@ -488,6 +499,19 @@ def _record_results(claim: str, rows: list[Recipient], results: list[SendResult]
                 release=release,
                 reference=f"dispatch:{claim}:{message_id}",
             )
+
+
+def _enqueue_send(message_id: int, ids: list[int]) -> None:
+    """After commit: a small send goes straight to a worker; a large one is split by a worker."""
+    if len(ids) <= settings.SMS_CHUNK_SIZE:
+        enqueue_dispatch(ids)
+        return
+    from .tasks import fan_out
+
+    try:
+        fan_out.delay(message_id)
+    except Exception:  # the broker is down: the outbox sweep re-enqueues these rows
+        logger.warning("could not enqueue message %s; the outbox sweep will", message_id, exc_info=True)
 
 
 def _insert_recipients(message: Message, planned: list[PlannedRecipient], due: dt.datetime | None) -> list[int]:

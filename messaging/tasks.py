@@ -4,12 +4,17 @@ from celery import shared_task
 
 from .gateways.base import StatusUpdate
 from .models import RecipientStatus
-from .services import messaging_sweep, recipients_dispatch, status_updates_apply
+from .services import message_fan_out, messaging_sweep, recipients_dispatch, status_updates_apply
 
 
 @shared_task(name="messaging.dispatch_chunk")
 def dispatch_chunk(recipient_ids: list[int]) -> int:
     return recipients_dispatch(recipient_ids=recipient_ids)
+
+
+@shared_task(name="messaging.fan_out")
+def fan_out(message_id: int) -> int:
+    return message_fan_out(message_id=message_id)
 
 
 @shared_task(name="messaging.sweep")

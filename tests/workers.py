@@ -67,7 +67,7 @@ def use_broker(url: str, queue: str) -> None:
 
 @contextlib.contextmanager
 def worker_environment(**extra_env: str):
-    """Yields {"redis", "queue", "start_worker"}; workers and Redis are stopped at the end."""
+    """Yields {"redis", "queue", "start_worker", "workers"}; workers and Redis are stopped at the end."""
     redis, queue = RedisServer(), f"e2e-{uuid.uuid4().hex[:8]}"
     redis.start()
     keys = (
@@ -85,6 +85,8 @@ def worker_environment(**extra_env: str):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": redis.url,
         "CELERY_RESULT_BACKEND": redis.url,
+        # Tasks a worker enqueues itself (a large send's chunks) stay on this test's queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         **extra_env,
     }
     workers: list[subprocess.Popen] = []
@@ -116,7 +118,7 @@ def worker_environment(**extra_env: str):
 
     use_broker(redis.url, queue)
     try:
-        yield {"redis": redis, "queue": queue, "start_worker": start_worker}
+        yield {"redis": redis, "queue": queue, "start_worker": start_worker, "workers": workers}
     finally:
         for worker in workers:
             if worker.poll() is None:

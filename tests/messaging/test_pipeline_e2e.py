@@ -79,6 +79,9 @@ def test_a_worker_killed_mid_chunk_sends_nobody_twice_and_leaves_its_rows_unknow
 
     fake.delay = 0
     pipeline["start_worker"]()
+    # The killed worker may have reserved the other chunk's task too: the outbox sweep
+    # re-enqueues queued rows whose task is older than the grace period.
+    messaging_sweep(now=timezone.now() + dt.timedelta(seconds=settings.SMS_OUTBOX_GRACE + 1))
     # The new worker sends the other chunk; the killed one's rows stay claimed.
     wait_until(lambda: message.recipients.filter(status=RecipientStatus.ACCEPTED).count() == 400 - len(claimed))
     later = timezone.now() + dt.timedelta(seconds=settings.SMS_CLAIM_TIMEOUT + 1)
