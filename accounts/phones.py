@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult, geocoder
 
 EXAMPLE = "+32 475 12 34 56"
+MAX_SHOWN = 40
 
 # Punctuation people put between digits; everything else that is not a digit or a
 # leading "+" makes the input "not a phone number".
@@ -85,6 +86,8 @@ def parse_number(raw: str, *, default_region: str | None = None, require_mobile:
     """
     typed = (raw or "").strip()
     compact = _SEPARATORS.sub("", typed)
+    if len(typed) > MAX_SHOWN:  # messages quote what was typed: never a whole pasted page
+        typed = typed[: MAX_SHOWN - 1] + "…"
     if not compact:
         raise PhoneNumberError(_("Enter a phone number, for example %(example)s.") % {"example": EXAMPLE})
     if not re.fullmatch(r"\+?\d+", compact):

@@ -130,3 +130,9 @@ def test_any_digits_are_either_a_number_or_a_clear_refusal(digits, region):
         parse_number(digits, default_region=region, require_mobile=True)
     except PhoneNumberError as error:
         assert str(error)
+
+
+def test_a_pasted_page_is_refused_without_quoting_it_whole():
+    with pytest.raises(PhoneNumberError) as error:
+        parse_number("1" * 100_000)
+    assert len(str(error.value)) < 200
