@@ -102,13 +102,13 @@ def message_plan(
         try:
             parsed = parse_number(raw, default_region=user.default_country or None, require_mobile=True)
         except PhoneNumberError as error:
-            plan.problems.append(Problem(field_name, label or raw, str(error)))
+            plan.problems.append(Problem(field_name, (label or raw)[:60], str(error)))
             return
         if limits.countries and parsed.region not in limits.countries:
             plan.problems.append(
                 Problem(
                     field_name,
-                    label or raw,
+                    (label or raw)[:60],
                     _("%(number)s: SMS to this country are not allowed here.") % {"number": parsed.international},
                 )
             )
