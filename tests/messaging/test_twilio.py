@@ -17,23 +17,24 @@ SID, TOKEN = "AC" + "1" * 32, "secret-auth-token"
 CALLBACK = "http://testserver/webhooks/sms/default/status/"
 
 
+def use_twilio(settings, base_url: str) -> None:
+    """Make the default gateway Twilio, talking to `base_url`."""
+    options = {
+        "ACCOUNT_SID": SID,
+        "AUTH_TOKEN": TOKEN,
+        "FROM": "+3228880000",
+        "BASE_URL": base_url,
+        "TIMEOUT": 0.5,
+        "STATUS_CALLBACK_URL": CALLBACK,
+    }
+    settings.SMS_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.twilio.TwilioGateway", "OPTIONS": options}}
+    get_gateway.cache_clear()
+
+
 @pytest.fixture
 def fake_twilio(settings):
     with FakeTwilio(timeout_sleep=2.0) as fake:
-        settings.SMS_GATEWAYS = {
-            "default": {
-                "BACKEND": "messaging.gateways.twilio.TwilioGateway",
-                "OPTIONS": {
-                    "ACCOUNT_SID": SID,
-                    "AUTH_TOKEN": TOKEN,
-                    "FROM": "+3228880000",
-                    "BASE_URL": fake.url,
-                    "TIMEOUT": 0.5,
-                    "STATUS_CALLBACK_URL": CALLBACK,
-                },
-            }
-        }
-        get_gateway.cache_clear()
+        use_twilio(settings, fake.url)
         yield fake
     get_gateway.cache_clear()
 
@@ -76,19 +77,7 @@ def test_each_twilio_answer_ends_in_the_right_state_and_credit(
 
 
 def test_a_refused_connection_is_retried(settings, sender, run_on_commit):
-    settings.SMS_GATEWAYS = {
-        "default": {
-            "BACKEND": "messaging.gateways.twilio.TwilioGateway",
-            "OPTIONS": {
-                "ACCOUNT_SID": SID,
-                "AUTH_TOKEN": TOKEN,
-                "FROM": "+3228880000",
-                "BASE_URL": "http://127.0.0.1:9",
-                "TIMEOUT": 0.5,
-            },
-        }
-    }
-    get_gateway.cache_clear()
+    use_twilio(settings, "http://127.0.0.1:9")  # nothing listens on the discard port
     message = run_on_commit(message_send, user=sender, body="hi", to=["+32475123456"])
     get_gateway.cache_clear()
     assert message.recipients.get().status == RecipientStatus.QUEUED
