@@ -4,6 +4,8 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .base import BaseGateway
@@ -26,3 +28,10 @@ def check_all_gateways() -> None:
     """Build every configured gateway now, so a missing credential stops the start-up."""
     for alias in settings.SMS_GATEWAYS:
         get_gateway(alias)
+
+
+@receiver(setting_changed)
+def _forget_gateways(*, setting: str, **kwargs) -> None:
+    # Tests override SMS_GATEWAYS: build the gateways again from the new setting.
+    if setting == "SMS_GATEWAYS":
+        get_gateway.cache_clear()

@@ -6,7 +6,6 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from credits.models import CreditAccount
-from messaging.gateways import get_gateway
 from messaging.gateways.twilio import TwilioGateway
 from messaging.models import RecipientStatus
 from messaging.services import message_send
@@ -28,7 +27,6 @@ def use_twilio(settings, base_url: str) -> None:
         "STATUS_CALLBACK_URL": CALLBACK,
     }
     settings.SMS_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.twilio.TwilioGateway", "OPTIONS": options}}
-    get_gateway.cache_clear()
 
 
 @pytest.fixture
@@ -36,7 +34,6 @@ def fake_twilio(settings):
     with FakeTwilio(timeout_sleep=2.0) as fake:
         use_twilio(settings, fake.url)
         yield fake
-    get_gateway.cache_clear()
 
 
 def balances(user):
@@ -79,7 +76,6 @@ def test_each_twilio_answer_ends_in_the_right_state_and_credit(
 def test_a_refused_connection_is_retried(settings, sender, run_on_commit):
     use_twilio(settings, "http://127.0.0.1:9")  # nothing listens on the discard port
     message = run_on_commit(message_send, user=sender, body="hi", to=["+32475123456"])
-    get_gateway.cache_clear()
     assert message.recipients.get().status == RecipientStatus.QUEUED
 
 
