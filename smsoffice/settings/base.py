@@ -144,6 +144,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
     # Scheduled sends, retries, lost tasks and stale claims (messaging.services.messaging_sweep).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
+    # Due calendar reminders (reminders.services.reminders_tick).
+    "reminders-tick": {"task": "reminders.tick", "schedule": 15.0},
 }
 
 # Phone numbers typed without a country code are read with the user's default
@@ -221,3 +223,6 @@ SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=10)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=10_000)
 SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country
+
+# Reminders found later than this (seconds) are marked missed, not sent hours late.
+REMINDER_GRACE = env.int("REMINDER_GRACE", default=900)

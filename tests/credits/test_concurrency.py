@@ -1,39 +1,16 @@
 """Concurrent holds on PostgreSQL, with real threads and connections: the row lock keeps credit exact."""
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 
 from credits.models import Hold, Plan
 from credits.services import InsufficientCredit, account_for, credits_grant, credits_hold, credits_release
 from tests.credits.helpers import assert_ledger_consistent
 from tests.factories import UserFactory
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count: int, work) -> list:
-    """Run `work(index)` in `count` threads released at the same instant; return what each gave."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def thread(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.fixture

@@ -1,0 +1,288 @@
+"""Calendars, events and reminders: every write, and the beat tick that sends reminders.
+
+A reminder has one pending firing at a time (`next_fire_at`, `next_occurrence`).
+The tick claims due reminders with SKIP LOCKED, one per transaction: it records a
+ReminderFiring (unique per reminder and occurrence, so an occurrence fires once
+whatever crashes or overlaps), sends through messaging.services.message_send, and
+moves the reminder to the next occurrence, all in that transaction.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import User
+from credits.services import InsufficientCredit
+from messaging.services import SendRefused, message_send
+
+from . import occurrences
+from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
+
+logger = logging.getLogger("smsoffice.reminders")
+MAX_MINUTES_BEFORE = 30 * 24 * 60  # a reminder at most 30 days before
+MAX_EVENT_DAYS = 366
+REMINDER_TEXT_LIMIT = 150  # keeps a reminder in one GSM part
+
+
+class EventError(ValueError):
+    """Refused calendar input; `field` names the form field, `str(error)` says why."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def calendar_create(*, name: str, owner: User | None = None, group=None) -> Calendar:
+    calendar = Calendar(name=name, owner=owner if group is None else None, group=group)
+    calendar.full_clean()
+    calendar.save()
+    return calendar
+
+
+def event_save(
+    *,
+    calendar: Calendar,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    time_zone: str,
+    all_day: bool = False,
+    location: str = "",
+    notes: str = "",
+    rrule: str = "",
+    exdates: list[str] | tuple[str, ...] = (),
+    uid: str = "",
+    event: Event | None = None,
+    now: dt.datetime | None = None,
+) -> Event:
+    """Create or change an event (times aware); its pending reminders follow the change."""
+    now = now or timezone.now()
+    try:
+        tz = occurrences.zone(time_zone)
+    except occurrences.RecurrenceError as error:
+        raise EventError(str(error), "time_zone") from error
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise EventError(_("Give the start and end with their time zone."), "start")
+    if end <= start:
+        raise EventError(_("The event must end after it starts."), "end")
+    if end - start > dt.timedelta(days=MAX_EVENT_DAYS):
+        raise EventError(_("An event lasts at most a year; use a repetition instead."), "end")
+    try:
+        rule = occurrences.check_rule(rrule, start.astimezone(tz).replace(tzinfo=None))
+    except occurrences.RecurrenceError as error:
+        raise EventError(str(error), "rrule") from error
+    with transaction.atomic():
+        event = event or Event()
+        event.calendar, event.title, event.location, event.notes = calendar, title, location, notes
+        event.time_zone, event.all_day, event.rrule = time_zone, all_day, rule
+        event.start, event.end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+        event.exdates = sorted({value for value in exdates})
+        event.uid = uid or event.uid
+        event.series_end = _series_end(event)
+        event.full_clean()
+        event.save()
+        for reminder in event.reminders.all():
+            _schedule(reminder, now)
+            reminder.save(update_fields=["next_fire_at", "next_occurrence"])
+    return event
+
+
+def event_cancel(*, event: Event) -> Event:
+    """A canceled event keeps its place in the calendar; its reminders stop."""
+    with transaction.atomic():
+        event.status = EventStatus.CANCELED
+        event.save(update_fields=["status"])
+        event.reminders.update(next_fire_at=None, next_occurrence=None)
+    return event
+
+
+def event_delete(*, event: Event) -> None:
+    event.delete()
+
+
+def reminder_add(
+    *,
+    event: Event,
+    user: User,
+    minutes_before: int | None = None,
+    fixed_at: dt.datetime | None = None,
+    channel: str = Channel.SMS,
+    now: dt.datetime | None = None,
+) -> Reminder:
+    """Remind `user` before each occurrence (or once at `fixed_at`, for a single event)."""
+    if (minutes_before is None) == (fixed_at is None):
+        raise EventError(_("Choose a time before the event, or a fixed date and time."), "minutes_before")
+    if minutes_before is not None and not 0 <= minutes_before <= MAX_MINUTES_BEFORE:
+        raise EventError(_("A reminder comes at most 30 days before the event."), "minutes_before")
+    if fixed_at is not None:
+        if event.rrule:
+            raise EventError(
+                _("A repeating event takes reminders before each occurrence, not at a fixed time."), "fixed_at"
+            )
+        if timezone.is_naive(fixed_at) or not dt.timedelta(0) <= event.start - fixed_at <= dt.timedelta(days=30):
+            raise EventError(_("The reminder must come before the event, at most 30 days before."), "fixed_at")
+    if channel not in Channel.values:
+        raise EventError(_("Choose SMS or email."), "channel")
+    reminder = Reminder(event=event, user=user, minutes_before=minutes_before, fixed_at=fixed_at, channel=channel)
+    _schedule(reminder, now or timezone.now())
+    reminder.full_clean()
+    reminder.save()
+    return reminder
+
+
+def reminder_delete(*, reminder: Reminder) -> None:
+    reminder.delete()
+
+
+def reminders_tick(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str, int]:
+    """Fire every due reminder, one per transaction; what beat runs every 15 seconds."""
+    now = now or timezone.now()
+    counts = {status: 0 for status in FiringStatus.values}
+    for _attempt in range(batch):
+        with transaction.atomic():
+            # SKIP LOCKED: overlapping ticks or several workers take different reminders.
+            reminder = (
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("event", "user")
+                .filter(next_fire_at__lte=now)
+                .order_by("next_fire_at")
+                .first()
+            )
+            if reminder is None:
+                break
+            status = _fire(reminder, now)
+            if status:
+                counts[status] += 1
+    return counts
+
+
+# Internals --------------------------------------------------------------------------
+
+
+def _series_end(event: Event) -> dt.datetime | None:
+    if not event.rrule:
+        return event.end
+    if "COUNT=" not in event.rrule and "UNTIL=" not in event.rrule:
+        return None
+    last = None
+    for start in occurrences.starts(
+        first_start=event.start, time_zone=event.time_zone, rule=event.rrule, exdates=event.excluded
+    ):
+        last = start
+    return (last or event.start) + event.duration
+
+
+def _next_occurrence(event: Event, after: dt.datetime) -> dt.datetime | None:
+    if event.status == EventStatus.CANCELED:
+        return None
+    return occurrences.next_start(
+        first_start=event.start, time_zone=event.time_zone, rule=event.rrule, exdates=event.excluded, after=after
+    )
+
+
+def _schedule(reminder: Reminder, now: dt.datetime) -> None:
+    """The next firing from now on: for the next occurrence that has not started yet.
+
+    A reminder whose time has just passed for an occurrence still to come fires at once.
+    """
+    event = reminder.event
+    if reminder.fixed_at is not None:
+        upcoming = event.status != EventStatus.CANCELED and event.start > now
+        reminder.next_occurrence = event.start if upcoming else None
+        reminder.next_fire_at = max(reminder.fixed_at, now) if upcoming else None
+        return
+    occurrence = _next_occurrence(event, now)
+    reminder.next_occurrence = occurrence
+    reminder.next_fire_at = max(occurrence - dt.timedelta(minutes=reminder.minutes_before), now) if occurrence else None
+
+
+def _advance(reminder: Reminder) -> None:
+    """After the firing for `next_occurrence`: the same offset before the following one."""
+    if reminder.fixed_at is not None:
+        reminder.next_occurrence = reminder.next_fire_at = None
+    else:
+        occurrence = _next_occurrence(reminder.event, reminder.next_occurrence)
+        reminder.next_occurrence = occurrence
+        reminder.next_fire_at = occurrence - dt.timedelta(minutes=reminder.minutes_before) if occurrence else None
+    reminder.save(update_fields=["next_fire_at", "next_occurrence"])
+
+
+def _fire(reminder: Reminder, now: dt.datetime) -> str:
+    """Record and (when it should) send this occurrence's reminder; returns the status written.
+
+    The firing row is written first: its unique key claims the occurrence, so a second
+    tick for the same occurrence stops there, before anything is sent.
+    """
+    status, reason = _decide(reminder, now)
+    try:
+        with transaction.atomic():
+            firing = ReminderFiring.objects.create(
+                reminder=reminder, occurrence=reminder.next_occurrence, status=status, reason=reason
+            )
+    except IntegrityError:
+        _advance(reminder)
+        return ""
+    if status == FiringStatus.SENT:
+        firing.status, firing.reason, firing.message = _deliver(reminder)
+        firing.save(update_fields=["status", "reason", "message"])
+    _advance(reminder)
+    return firing.status
+
+
+def _decide(reminder: Reminder, now: dt.datetime) -> tuple[str, str]:
+    """SENT when the reminder should go out now, else the status and reason to log."""
+    event, user = reminder.event, reminder.user
+    if event.status == EventStatus.CANCELED:
+        return FiringStatus.SKIPPED, _("the event was canceled")
+    if reminder.next_occurrence + event.duration <= now:
+        return FiringStatus.SKIPPED, _("the event is already over")
+    if now - reminder.next_fire_at > dt.timedelta(seconds=settings.REMINDER_GRACE):
+        return FiringStatus.MISSED, _("the system was down past the grace window")
+    if reminder.channel == Channel.SMS and not user.mobile:
+        return FiringStatus.SKIPPED, _("no mobile number in your personal data")
+    if reminder.channel == Channel.EMAIL and not user.email:
+        return FiringStatus.SKIPPED, _("no email address in your personal data")
+    return FiringStatus.SENT, ""
+
+
+def _deliver(reminder: Reminder) -> tuple[str, str, object]:
+    """Send the reminder; (status, reason, message) for the log."""
+    text = reminder_text(reminder)
+    if reminder.channel == Channel.EMAIL:
+        send_mail(subject=text[:78], message=text, from_email=None, recipient_list=[reminder.user.email])
+        return FiringStatus.SENT, "", None
+    try:
+        with transaction.atomic():
+            message = message_send(user=reminder.user, body=text, to=[reminder.user.mobile], with_signature=False)
+    except InsufficientCredit as short:
+        return (
+            FiringStatus.FAILED,
+            _("no credit left (%(needed)s needed, %(available)s available)")
+            % {"needed": short.needed, "available": short.available},
+            None,
+        )
+    except SendRefused as refused:
+        return FiringStatus.FAILED, str(refused)[:300], None
+    return FiringStatus.SENT, "", message
+
+
+def reminder_text(reminder: Reminder) -> str:
+    """ "Reminder: Board meeting, Tue 3 Mar 09:00, Room 4" in the recipient's time zone and language."""
+    user, event = reminder.user, reminder.event
+    with override(user.language), timezone.override(occurrences.zone(user.time_zone)):
+        when = timezone.localtime(reminder.next_occurrence)
+        if event.all_day:
+            shown = date_format(when, "D j M")
+        else:
+            shown = f"{date_format(when, 'D j M')} {date_format(when, 'H:i')}"
+        text = _("Reminder: %(title)s, %(when)s") % {"title": event.title, "when": shown}
+        if event.location:
+            text += f", {event.location}"
+    return text if len(text) <= REMINDER_TEXT_LIMIT else text[: REMINDER_TEXT_LIMIT - 1] + "…"
