@@ -116,3 +116,45 @@ class ReminderFiring(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reminder} for {self.occurrence:%Y-%m-%d %H:%M}"
+
+
+class AgendaDay(models.TextChoices):
+    TODAY = "today", _("the same day")
+    TOMORROW = "tomorrow", _("the next day")
+
+
+class AgendaSubscription(models.Model):
+    """The agenda by SMS: a day's events at a chosen local time on chosen weekdays."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agenda")
+    enabled = models.BooleanField(_("send me my agenda by SMS"), default=False)
+    send_time = models.TimeField(_("at"), default=dt.time(7, 0))
+    # ISO weekday numbers, Monday = 1: "12345" is Monday to Friday.
+    weekdays = models.CharField(_("on"), max_length=7, default="12345")
+    day = models.CharField(_("with the events of"), max_length=8, choices=AgendaDay.choices, default=AgendaDay.TODAY)
+    max_parts = models.PositiveSmallIntegerField(_("at most this many SMS parts"), default=2)
+    send_empty = models.BooleanField(_("also on a day without events"), default=False)
+    next_fire_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_fire_at"], condition=Q(next_fire_at__isnull=False), name="agenda_due")]
+        constraints = [models.CheckConstraint(condition=Q(max_parts__gte=1, max_parts__lte=10), name="agenda_parts")]
+
+    def __str__(self) -> str:
+        return f"agenda of {self.user}"
+
+
+class AgendaFiring(models.Model):
+    subscription = models.ForeignKey(AgendaSubscription, on_delete=models.CASCADE, related_name="firings")
+    day = models.DateField()
+    fired_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=FiringStatus.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "day"], name="one_agenda_per_day")]
+
+    def __str__(self) -> str:
+        return f"agenda for {self.day}"
