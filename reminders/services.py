@@ -286,3 +286,37 @@ def reminder_text(reminder: Reminder) -> str:
         if event.location:
             text += f", {event.location}"
     return text if len(text) <= REMINDER_TEXT_LIMIT else text[: REMINDER_TEXT_LIMIT - 1] + "…"
+
+
+def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt.datetime | None = None) -> int:
+    """Import an .ics file's events into `calendar`: all of them, or none (EventError says which)."""
+    from .ical import IcsError, read_events
+
+    try:
+        imported = read_events(text, default_zone=default_zone)
+    except IcsError as error:
+        raise EventError(str(error), "file") from error
+    with transaction.atomic():
+        for number, item in enumerate(imported, start=1):
+            try:
+                event_save(
+                    calendar=calendar,
+                    title=item.title,
+                    start=item.start,
+                    end=item.end,
+                    time_zone=item.time_zone,
+                    all_day=item.all_day,
+                    location=item.location,
+                    notes=item.notes,
+                    rrule=item.rrule,
+                    exdates=item.exdates,
+                    uid=item.uid,
+                    now=now,
+                )
+            except EventError as error:
+                raise EventError(
+                    _("Event %(number)s (“%(title)s”): %(error)s. Nothing was imported.")
+                    % {"number": number, "title": item.title[:60], "error": error},
+                    "file",
+                ) from error
+    return len(imported)

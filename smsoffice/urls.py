@@ -8,6 +8,7 @@ from credits import views as credits_views
 from messaging import api as messaging_api
 from messaging import views as messaging_views
 from messaging import webhooks
+from reminders import views as calendar_views
 
 from . import views
 
@@ -38,6 +39,21 @@ urlpatterns = [
     path("sms/new/counter/", messaging_views.compose_counter, name="sms_counter"),
     path("sms/<int:message_id>/", messaging_views.message_detail, name="sms_detail"),
     path("sms/<int:message_id>/cancel/", messaging_views.message_cancel_view, name="sms_cancel"),
+    path("calendar/", calendar_views.upcoming, name="calendar_upcoming"),
+    path("calendar/day/", calendar_views.period_view, {"period": "day"}, name="calendar_day"),
+    path("calendar/week/", calendar_views.period_view, {"period": "week"}, name="calendar_week"),
+    path("calendar/month/", calendar_views.period_view, {"period": "month"}, name="calendar_month"),
+    path("calendar/new/", calendar_views.calendar_new, name="calendar_new"),
+    path("calendar/import/", calendar_views.calendar_import_view, name="calendar_import"),
+    path("calendar/<int:calendar_id>/export.ics", calendar_views.calendar_export, name="calendar_export"),
+    path("calendar/events/new/", calendar_views.event_new, name="event_new"),
+    path("calendar/events/<int:event_id>/", calendar_views.event_detail, name="event_detail"),
+    path("calendar/events/<int:event_id>/edit/", calendar_views.event_edit, name="event_edit"),
+    path("calendar/events/<int:event_id>/cancel/", calendar_views.event_cancel_view, name="event_cancel"),
+    path("calendar/events/<int:event_id>/delete/", calendar_views.event_delete_view, name="event_delete"),
+    path("calendar/reminders/<int:reminder_id>/delete/", calendar_views.reminder_delete_view, name="reminder_delete"),
+    path("calendar/agenda/", calendar_views.agenda_settings, name="agenda_settings"),
+    path("calendar/log/", calendar_views.reminder_log, name="reminder_log"),
     path("api/v1/credits/", credits_api.CreditsView.as_view(), name="api_credits"),
     path("api/v1/messages/", messaging_api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", messaging_api.MessageView.as_view(), name="api_message"),

@@ -226,3 +226,5 @@ SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO cod
 
 # Reminders found later than this (seconds) are marked missed, not sent hours late.
 REMINDER_GRACE = env.int("REMINDER_GRACE", default=900)
+# Largest .ics file accepted for import.
+CALENDAR_IMPORT_MAX_BYTES = env.int("CALENDAR_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -5,11 +5,16 @@ Every URL that takes an object id is checked here, for reading and for writing
 id that this table does not cover fails `test_every_route_with_an_id_is_covered`.
 """
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import Contact, ContactList, ListMember
 from messaging.models import Message
+from reminders.models import Event, Reminder
+from reminders.services import calendar_create, event_save, reminder_add
 from tests.factories import (
     ContactFactory,
     ContactListFactory,
@@ -31,6 +36,12 @@ ROUTES = {
     "list_add_contact": lambda o: {"list_id": o["list"].pk, "contact_id": o["contact"].pk},
     "list_member_delete": lambda o: {"list_id": o["list"].pk, "member_id": o["member"].pk},
     "sms_detail": lambda o: {"message_id": o["message"].pk},
+    "calendar_export": lambda o: {"calendar_id": o["calendar"].pk},
+    "event_detail": lambda o: {"event_id": o["event"].pk},
+    "event_edit": lambda o: {"event_id": o["event"].pk},
+    "event_cancel": lambda o: {"event_id": o["event"].pk},
+    "event_delete": lambda o: {"event_id": o["event"].pk},
+    "reminder_delete": lambda o: {"reminder_id": o["reminder"].pk},
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
 }
 # Pages that take an id in the query string.
@@ -80,7 +91,26 @@ def scope_objects(book, owner=None, group=None):
         gateway="default",
         status="sending",
     )
-    return {"book": book, "contact": contact, "list": contact_list, "member": member, "message": message}
+    calendar = calendar_create(name="Cal", owner=owner, group=group)
+    start = timezone.now() + dt.timedelta(days=2)
+    event = event_save(
+        calendar=calendar,
+        title="Secret meeting",
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        time_zone="Europe/Brussels",
+    )
+    reminder = reminder_add(event=event, user=message.user, minutes_before=15)
+    return {
+        "book": book,
+        "contact": contact,
+        "list": contact_list,
+        "member": member,
+        "message": message,
+        "calendar": calendar,
+        "event": event,
+        "reminder": reminder,
+    }
 
 
 @pytest.fixture
@@ -97,6 +127,8 @@ def group_objects(db):
 
 def snapshot():
     return (
+        list(Event.objects.values_list("id", "title", "status").order_by("id")),
+        list(Reminder.objects.values_list("id").order_by("id")),
         list(Contact.objects.values_list("id", "name", "book_id").order_by("id")),
         list(ContactList.objects.values_list("id", "name", "owner_id", "group_id").order_by("id")),
         list(ListMember.objects.values_list("id").order_by("id")),
