@@ -63,6 +63,10 @@ def write_calendar(events: Iterable[Event], *, name: str) -> bytes:
 
 def _read_event(component, title: str, default_zone: str) -> ImportedEvent:
     start = component.decoded("dtstart")
+    tzid = component.get("dtstart").params.get("TZID")
+    if tzid and getattr(start, "tzinfo", None) is None:
+        # icalendar leaves the time floating when it does not know the zone: say so.
+        raise ValueError(_("unknown time zone “%(zone)s”") % {"zone": tzid})
     all_day = isinstance(start, dt.date) and not isinstance(start, dt.datetime)
     if "dtend" in component:
         end = component.decoded("dtend")
