@@ -59,5 +59,6 @@ def reminder_log(*, user: User) -> QuerySet[ReminderFiring]:
     return (
         ReminderFiring.objects.filter(reminder__user=user)
         .select_related("reminder__event", "message")
+        .prefetch_related("message__recipients")
         .order_by("-fired_at", "-id")
     )
