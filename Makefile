@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/credit_holds.py
 	$(BIN)/python bench/sms_pipeline.py
 	$(BIN)/python bench/sms_pages.py
+	$(BIN)/python bench/reminders_tick.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
