@@ -171,3 +171,13 @@ def test_two_ticks_at_once_send_each_occurrence_once(calendar, owner):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r["sent"] for r in results) == 20
     assert ReminderFiring.objects.count() == 20 and Message.objects.count() == 20
+
+
+def test_an_email_reminder_is_mailed(calendar, owner, mailoutbox):
+    reminder_add(
+        event=weekly_meeting(calendar), user=owner, minutes_before=60, channel="email", now=brussels(2026, 3, 20, 12, 0)
+    )
+    assert tick_at(brussels(2026, 3, 23, 8, 0))["sent"] == 1
+    assert [m.to for m in mailoutbox] == [[owner.email]]
+    assert mailoutbox[0].body == "Reminder: Team meeting, Mon 23 Mar 09:00, Room 4"
+    assert not Message.objects.exists()  # no SMS, no credit spent
