@@ -12,6 +12,7 @@ share released after its period ended expires instead of returning.
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from smsoffice.db import bulk_update
 
 from . import periods
 from .models import (
@@ -36,6 +38,9 @@ from .models import (
     PurchaseStatus,
 )
 from .payments import PaymentOutcome, get_payment_adapter
+
+# Captured credits per period start: [monthly, provision].
+Usage = dict[dt.date, list[int]]
 
 
 class CreditError(ValueError):
@@ -103,28 +108,63 @@ def credits_hold(*, account: CreditAccount, amount: int, reference: str, now: dt
         if amount > account.available:
             # Raising rolls back everything, the rollover above included: nothing changes.
             raise InsufficientCredit(needed=amount, available=account.available)
-        monthly = min(amount, account.monthly_remaining)
-        provision = amount - monthly
-        account.monthly_remaining -= monthly
-        account.monthly_held += monthly
-        account.provision_balance -= provision
-        account.provision_held += provision
-        entries = [
-            _entry(account, EntryKind.HOLD, bucket, available_delta=-share, held_delta=share, reference=reference)
-            for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
-            if share
-        ]
-        hold = Hold.objects.create(
-            account=account,
-            reference=reference,
-            period_start=account.period_start,
-            monthly_amount=monthly,
-            provision_amount=provision,
-            monthly_open=monthly,
-            provision_open=provision,
-        )
+        hold, entries = _take(account, amount, reference)
+        hold.save()
         _save(account, entries)
     return hold
+
+
+def credits_hold_many(
+    *, account: CreditAccount, requests: list[tuple[str, int]], now: dt.datetime | None = None
+) -> dict[str, Hold | InsufficientCredit]:
+    """Hold for several sends of one account under one lock: each all or nothing, in order.
+
+    Returns, per reference, its Hold or the InsufficientCredit that refused it (the
+    others still go through). What the reminders tick uses for a batch of reminders.
+    """
+    for _reference, amount in requests:
+        _check_amount(amount)
+    outcome: dict[str, Hold | InsufficientCredit] = {}
+    with transaction.atomic():
+        account = _lock(account)
+        _roll_over_due_periods(account, now or timezone.now())
+        holds, entries = [], []
+        for reference, amount in requests:
+            if amount > account.available:
+                outcome[reference] = InsufficientCredit(needed=amount, available=account.available)
+                continue
+            hold, taken = _take(account, amount, reference)
+            holds.append(hold)
+            entries += taken
+            outcome[reference] = hold
+        Hold.objects.bulk_create(holds)
+        _save(account, entries)
+    return outcome
+
+
+def _take(account: CreditAccount, amount: int, reference: str) -> tuple[Hold, list[LedgerEntry]]:
+    """Move `amount` from available to held, monthly quota first; the Hold is not saved yet."""
+    monthly = min(amount, account.monthly_remaining)
+    provision = amount - monthly
+    account.monthly_remaining -= monthly
+    account.monthly_held += monthly
+    account.provision_balance -= provision
+    account.provision_held += provision
+    entries = [
+        _entry(account, EntryKind.HOLD, bucket, available_delta=-share, held_delta=share, reference=reference)
+        for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
+        if share
+    ]
+    hold = Hold(
+        account=account,
+        reference=reference,
+        period_start=account.period_start,
+        monthly_amount=monthly,
+        provision_amount=provision,
+        monthly_open=monthly,
+        provision_open=provision,
+    )
+    return hold, entries
 
 
 def credits_capture(*, hold: Hold, amount: int, reference: str, now: dt.datetime | None = None) -> bool:
@@ -163,13 +203,55 @@ def credits_settle(*, hold: Hold, capture: int, release: int, reference: str, no
             account.save()
             return False
         _check_open(hold, capture + release)
-        entries = _capture(account, hold, capture, reference) + _release(account, hold, release, reference)
+        usage: Usage = defaultdict(lambda: [0, 0])
+        entries = _capture(account, hold, capture, reference, usage) + _release(account, hold, release, reference)
         hold.save(update_fields=["monthly_open", "provision_open"])
+        _flush_usage(account, usage)
         _save(account, entries)
     return True
 
 
-def _capture(account: CreditAccount, hold: Hold, amount: int, reference: str) -> list[LedgerEntry]:
+def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: dt.datetime | None = None) -> int:
+    """credits_settle for many holds (hold, capture, release, reference): one lock per account.
+
+    A reference settled already is skipped. Returns how many were settled. What a
+    dispatched chunk of many single-recipient messages (reminders) needs.
+    """
+    by_account: dict[int, list[tuple[Hold, int, int, str]]] = defaultdict(list)
+    for item in settlements:
+        if item[1] < 0 or item[2] < 0:
+            raise CreditError(_("The amount must be a whole number of credits, 0 or more."))
+        if item[1] or item[2]:
+            by_account[item[0].account_id].append(item)
+    settled = 0
+    with transaction.atomic():
+        for account_id, items in by_account.items():
+            account = _lock(CreditAccount(pk=account_id))
+            _roll_over_due_periods(account, now or timezone.now())
+            fresh = {hold.pk: hold for hold in Hold.objects.filter(pk__in=[item[0].pk for item in items])}
+            done = set(
+                LedgerEntry.objects.filter(reference__in=[item[3] for item in items]).values_list(
+                    "reference", flat=True
+                )
+            )
+            usage: Usage = defaultdict(lambda: [0, 0])
+            entries, changed = [], []
+            for held, capture, release, reference in items:
+                if reference in done:
+                    continue
+                hold = fresh[held.pk]
+                _check_open(hold, capture + release)
+                entries += _capture(account, hold, capture, reference, usage)
+                entries += _release(account, hold, release, reference)
+                changed.append(hold)
+            bulk_update(changed, ["monthly_open", "provision_open"])
+            _flush_usage(account, usage)
+            _save(account, entries)
+            settled += len(changed)
+    return settled
+
+
+def _capture(account: CreditAccount, hold: Hold, amount: int, reference: str, usage: "Usage") -> list[LedgerEntry]:
     """Spend the monthly share first (it would expire), then provision."""
     monthly = min(amount, hold.monthly_open)
     provision = amount - monthly
@@ -179,8 +261,8 @@ def _capture(account: CreditAccount, hold: Hold, amount: int, reference: str) ->
     account.provision_held -= provision
     if hold.period_start == account.period_start:
         account.monthly_used += monthly
-    _count_usage(account, hold.period_start, monthly=monthly, provision=0)
-    _count_usage(account, account.period_start, monthly=0, provision=provision)
+    usage[hold.period_start][0] += monthly
+    usage[account.period_start][1] += provision
     return [
         _entry(account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference)
         for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
@@ -497,13 +579,15 @@ def _grant_allowance(account: CreditAccount) -> list[LedgerEntry]:
     ]
 
 
-def _count_usage(account: CreditAccount, period_start: dt.date, *, monthly: int, provision: int) -> None:
-    if not monthly and not provision:
-        return
-    usage, _created = MonthlyUsage.objects.get_or_create(account=account, period_start=period_start)
-    MonthlyUsage.objects.filter(pk=usage.pk).update(
-        monthly_used=F("monthly_used") + monthly, provision_used=F("provision_used") + provision
-    )
+def _flush_usage(account: CreditAccount, usage: "Usage") -> None:
+    """Add the captured credits to each period's MonthlyUsage row (one or two periods)."""
+    for period_start, (monthly, provision) in usage.items():
+        if not monthly and not provision:
+            continue
+        row, _created = MonthlyUsage.objects.get_or_create(account=account, period_start=period_start)
+        MonthlyUsage.objects.filter(pk=row.pk).update(
+            monthly_used=F("monthly_used") + monthly, provision_used=F("provision_used") + provision
+        )
 
 
 def _decide(purchase: Purchase, actor: User | None, status: str) -> Purchase:

@@ -1,26 +1,27 @@
 """Calendars, events and reminders: every write, and the beat tick that sends reminders.
 
 A reminder has one pending firing at a time (`next_fire_at`, `next_occurrence`).
-The tick claims due reminders with SKIP LOCKED, one per transaction: it records a
-ReminderFiring (unique per reminder and occurrence, so an occurrence fires once
-whatever crashes or overlaps), sends through messaging.services.message_send, and
-moves the reminder to the next occurrence, all in that transaction.
+The tick claims due reminders with SKIP LOCKED, a batch per transaction: it records
+their ReminderFirings (unique per reminder and occurrence, so an occurrence fires once
+whatever crashes or overlaps), sends through messaging.services.message_send_batch,
+and moves each reminder to its next occurrence, all in that transaction.
 """
 
 import datetime as dt
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import User
-from credits.services import InsufficientCredit
-from messaging.services import SendRefused, message_send
+from messaging.services import BatchSend, message_send_batch
+from smsoffice.db import bulk_update
 
 from . import occurrences
 from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
@@ -141,26 +142,30 @@ def reminder_delete(*, reminder: Reminder) -> None:
     reminder.delete()
 
 
-def reminders_tick(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str, int]:
-    """Fire every due reminder, one per transaction; what beat runs every 15 seconds."""
+def reminders_tick(*, now: dt.datetime | None = None, batch: int = 200) -> dict[str, int]:
+    """Fire every due reminder; what beat runs every 15 seconds.
+
+    Due reminders are claimed `batch` at a time with SKIP LOCKED (overlapping ticks or
+    several workers take different ones) and handled in one transaction: their firings
+    are written first (unique per reminder and occurrence), their SMS are accepted in
+    bulk through messaging.services.message_send_batch, and each reminder moves on to
+    its next occurrence. A crash rolls the whole batch back, sends included, so the
+    next tick does it again, once.
+    """
     now = now or timezone.now()
     counts = {status: 0 for status in FiringStatus.values}
-    for _attempt in range(batch):
+    while True:
         with transaction.atomic():
-            # SKIP LOCKED: overlapping ticks or several workers take different reminders.
-            reminder = (
+            due = list(
                 Reminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("event", "user")
                 .filter(next_fire_at__lte=now)
-                .order_by("next_fire_at")
-                .first()
+                .order_by("next_fire_at")[:batch]
             )
-            if reminder is None:
-                break
-            status = _fire(reminder, now)
-            if status:
+            for status in _fire_batch(due, now):
                 counts[status] += 1
-    return counts
+        if len(due) < batch:
+            return counts
 
 
 # Internals --------------------------------------------------------------------------
@@ -203,37 +208,36 @@ def _schedule(reminder: Reminder, now: dt.datetime) -> None:
     reminder.next_fire_at = max(occurrence - dt.timedelta(minutes=reminder.minutes_before), now) if occurrence else None
 
 
-def _advance(reminder: Reminder) -> None:
-    """After the firing for `next_occurrence`: the same offset before the following one."""
+def _move_on(reminder: Reminder) -> None:
+    """After the firing for `next_occurrence`: the same offset before the following one (not saved)."""
     if reminder.fixed_at is not None:
         reminder.next_occurrence = reminder.next_fire_at = None
     else:
         occurrence = _next_occurrence(reminder.event, reminder.next_occurrence)
         reminder.next_occurrence = occurrence
         reminder.next_fire_at = occurrence - dt.timedelta(minutes=reminder.minutes_before) if occurrence else None
-    reminder.save(update_fields=["next_fire_at", "next_occurrence"])
 
 
-def _fire(reminder: Reminder, now: dt.datetime) -> str:
-    """Record and (when it should) send this occurrence's reminder; returns the status written.
-
-    The firing row is written first: its unique key claims the occurrence, so a second
-    tick for the same occurrence stops there, before anything is sent.
-    """
-    status, reason = _decide(reminder, now)
-    try:
-        with transaction.atomic():
-            firing = ReminderFiring.objects.create(
-                reminder=reminder, occurrence=reminder.next_occurrence, status=status, reason=reason
-            )
-    except IntegrityError:
-        _advance(reminder)
-        return ""
-    if status == FiringStatus.SENT:
-        firing.status, firing.reason, firing.message = _deliver(reminder)
-        firing.save(update_fields=["status", "reason", "message"])
-    _advance(reminder)
-    return firing.status
+def _fire_batch(due: list[Reminder], now: dt.datetime) -> list[str]:
+    """Record and send the firings of `due` (locked); returns the status of each new firing."""
+    if not due:
+        return []
+    done = set(ReminderFiring.objects.filter(reminder__in=due).values_list("reminder_id", "occurrence"))
+    firings = []
+    for reminder in due:
+        if (reminder.pk, reminder.next_occurrence) in done:
+            continue  # this occurrence fired already: only move on
+        status, reason = _decide(reminder, now)
+        firings.append(
+            ReminderFiring(reminder=reminder, occurrence=reminder.next_occurrence, status=status, reason=reason)
+        )
+    ReminderFiring.objects.bulk_create(firings)
+    _deliver(firings, now)
+    bulk_update(firings, ["status", "reason", "message"])
+    for reminder in due:
+        _move_on(reminder)
+    bulk_update(due, ["next_fire_at", "next_occurrence"])
+    return [firing.status for firing in firings]
 
 
 def _decide(reminder: Reminder, now: dt.datetime) -> tuple[str, str]:
@@ -252,25 +256,34 @@ def _decide(reminder: Reminder, now: dt.datetime) -> tuple[str, str]:
     return FiringStatus.SENT, ""
 
 
-def _deliver(reminder: Reminder) -> tuple[str, str, object]:
-    """Send the reminder; (status, reason, message) for the log."""
-    text = reminder_text(reminder)
-    if reminder.channel == Channel.EMAIL:
-        send_mail(subject=text[:78], message=text, from_email=None, recipient_list=[reminder.user.email])
-        return FiringStatus.SENT, "", None
-    try:
-        with transaction.atomic():
-            message = message_send(user=reminder.user, body=text, to=[reminder.user.mobile], with_signature=False)
-    except InsufficientCredit as short:
-        return (
-            FiringStatus.FAILED,
-            _("no credit left (%(needed)s needed, %(available)s available)")
-            % {"needed": short.needed, "available": short.available},
-            None,
-        )
-    except SendRefused as refused:
-        return FiringStatus.FAILED, str(refused)[:300], None
-    return FiringStatus.SENT, "", message
+def _deliver(firings: list[ReminderFiring], now: dt.datetime) -> None:
+    """Send the firings that should go out: SMS in one batch, emails one by one."""
+    sms = []
+    for firing in firings:
+        if firing.status != FiringStatus.SENT:
+            continue
+        reminder = firing.reminder
+        if reminder.channel == Channel.EMAIL:
+            text = reminder_text(reminder)
+            try:
+                send_mail(subject=text[:78], message=text, from_email=None, recipient_list=[reminder.user.email])
+            except (smtplib.SMTPException, OSError) as error:
+                # Logged, not raised: a raise would roll back the batch and retry it for ever.
+                firing.status, firing.reason = (
+                    FiringStatus.FAILED,
+                    _("email not sent: %(error)s") % {"error": str(error)[:200]},
+                )
+        else:
+            sms.append(
+                BatchSend(key=str(firing.pk), user=reminder.user, to=reminder.user.mobile, body=reminder_text(reminder))
+            )
+    outcomes = message_send_batch(sends=sms, now=now) if sms else {}
+    for firing in firings:
+        outcome = outcomes.get(str(firing.pk))
+        if isinstance(outcome, str):
+            firing.status, firing.reason = FiringStatus.FAILED, outcome[:300]
+        elif outcome is not None:
+            firing.message = outcome
 
 
 def reminder_text(reminder: Reminder) -> str:

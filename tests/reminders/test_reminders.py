@@ -74,7 +74,7 @@ def test_a_tick_that_crashes_rolls_back_and_the_retry_sends_once(calendar, owner
     reminder_add(event=weekly_meeting(calendar), user=owner, minutes_before=15, now=brussels(2026, 3, 20, 12, 0))
     moment = brussels(2026, 3, 23, 8, 46)
     with (
-        mock.patch("reminders.services._advance", side_effect=DatabaseError("worker lost")),
+        mock.patch("reminders.services._move_on", side_effect=DatabaseError("worker lost")),
         pytest.raises(DatabaseError),
     ):
         tick_at(moment)
