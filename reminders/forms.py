@@ -68,6 +68,13 @@ class EventForm(forms.Form):
     )
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     count = forms.IntegerField(label=_("Or this many times"), required=False, min_value=1, max_value=5000)
+    skip = forms.CharField(
+        label=_("Except on"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Dates without an occurrence, one per line: 2030-03-11."),
+    )
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, calendars, **kwargs) -> None:
@@ -90,7 +97,18 @@ class EventForm(forms.Form):
             end = dt.datetime.combine(max(end.date(), start.date()) + dt.timedelta(days=1), dt.time.min)
         cleaned["start_at"], cleaned["end_at"] = start.replace(tzinfo=zone), end.replace(tzinfo=zone)
         cleaned["rrule"] = self._rule(cleaned, zone)
+        cleaned["exdates"] = self._exceptions(cleaned.get("skip", ""), start.time())
         return cleaned
+
+    def _exceptions(self, text: str, at: dt.time) -> list[str]:
+        """Each listed date, at the event's start time: the local wall-clock starts to skip."""
+        found = []
+        for line in text.split():
+            try:
+                found.append(dt.datetime.combine(dt.date.fromisoformat(line), at).isoformat())
+            except ValueError:
+                self.add_error("skip", _("“%(value)s” is not a date like 2030-03-11.") % {"value": line[:20]})
+        return found
 
     @staticmethod
     def _rule(cleaned: dict, zone: zoneinfo.ZoneInfo) -> str:
@@ -125,6 +143,7 @@ class EventForm(forms.Form):
             "repeat": parts.get("FREQ", ""),
             "weekdays": parts.get("BYDAY", "").split(",") if "BYDAY" in parts else [],
             "count": parts.get("COUNT"),
+            "skip": "\n".join(value[:10] for value in event.exdates),
             "until": dt.datetime.strptime(until[:8], "%Y%m%d").date() if until else None,
         }
 

@@ -154,7 +154,7 @@ def _event_form(request: HttpRequest, *, event) -> HttpResponse:
                 location=data["location"].strip(),
                 notes=data["notes"],
                 rrule=data["rrule"],
-                exdates=event.exdates if event else (),
+                exdates=data["exdates"],
             )
         except EventError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
@@ -255,7 +255,11 @@ def agenda_settings(request: HttpRequest) -> HttpResponse:
 def reminder_log(request: HttpRequest) -> HttpResponse:
     """Reminders and agendas sent, or not and why, with the SMS delivery state."""
     page = Paginator(selectors.reminder_log(user=request.user), 50).get_page(request.GET.get("page"))
-    agendas = AgendaFiring.objects.filter(subscription__user=request.user).select_related("message")[:30]
+    agendas = (
+        AgendaFiring.objects.filter(subscription__user=request.user)
+        .select_related("message")
+        .prefetch_related("message__recipients")[:30]
+    )
     return render(request, "reminders/log.html", {"page": page, "agendas": agendas})
 
 

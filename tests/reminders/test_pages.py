@@ -225,3 +225,11 @@ def test_the_log_says_why_and_links_to_the_fix(client_, calendar, owner):
         reminders_tick(now=brussels(2030, 3, 4, 9, 45))
     page = client_.get(reverse("reminder_log")).content.decode()
     assert "no mobile number in your personal data" in page and reverse("personal_data") in page
+
+
+def test_exceptions_are_typed_as_dates(client_, calendar):
+    client_.post(reverse("event_new"), event_form(calendar, repeat="WEEKLY", skip="2030-03-11\n2030-03-25"))
+    event = Event.objects.get()
+    assert event.exdates == ["2030-03-11T09:00:00", "2030-03-25T09:00:00"]
+    page = client_.get(reverse("calendar_month"), {"date": "2030-03-01"}).content.decode()
+    assert page.count("Team meeting") == 2  # Mondays 4 and 18 March; not 11 and 25
