@@ -100,15 +100,23 @@ class FiringStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class ReminderFiring(models.Model):
-    """One occurrence's reminder, done: at most one per (reminder, occurrence)."""
+class Firing(models.Model):
+    """What happened when something was due: sent (with its SMS), or not and why."""
 
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="firings")
-    occurrence = models.DateTimeField()
     fired_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=12, choices=FiringStatus.choices)
     reason = models.CharField(max_length=300, blank=True)
     message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class ReminderFiring(Firing):
+    """One occurrence's reminder, done: at most one per (reminder, occurrence)."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="firings")
+    occurrence = models.DateTimeField()
 
     class Meta:
         ordering = ["-fired_at", "-id"]
@@ -144,13 +152,11 @@ class AgendaSubscription(models.Model):
         return f"agenda of {self.user}"
 
 
-class AgendaFiring(models.Model):
+class AgendaFiring(Firing):
+    """One day's agenda, done: at most one per (subscription, day)."""
+
     subscription = models.ForeignKey(AgendaSubscription, on_delete=models.CASCADE, related_name="firings")
     day = models.DateField()
-    fired_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=12, choices=FiringStatus.choices)
-    reason = models.CharField(max_length=300, blank=True)
-    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-fired_at", "-id"]
