@@ -209,6 +209,7 @@ _GATEWAY_BACKENDS = {
             "STATUS_CALLBACK_URL": env("TWILIO_STATUS_CALLBACK_URL", default=""),
             "BASE_URL": env("TWILIO_BASE_URL", default="https://api.twilio.com"),
             "TIMEOUT": env.float("TWILIO_TIMEOUT", default=10.0),
+            "CONCURRENCY": env.int("TWILIO_CONCURRENCY", default=4),
         },
     ),
 }

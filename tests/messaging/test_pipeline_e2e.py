@@ -62,6 +62,8 @@ def test_a_1000_recipient_send_reaches_the_gateway_once_each_and_pays_for_the_ac
     assert set(sent) == set(numbers) and set(sent.values()) == {1}
     states = Counter(message.recipients.values_list("status", flat=True))
     assert states == {RecipientStatus.ACCEPTED: 900, RecipientStatus.FAILED: 100}
+    failed = set(message.recipients.filter(status=RecipientStatus.FAILED).values_list("to", flat=True))
+    assert failed == set(numbers[::10])  # each result went to its own recipient
     assert credit(rich_sender) == (5_000 - 900, 0)
 
 
