@@ -16,15 +16,6 @@ def next_period_start(start: dt.date, anchor_day: int) -> dt.date:
     return period_date(year, month, anchor_day)
 
 
-def period_containing(day: dt.date, anchor_day: int) -> tuple[dt.date, dt.date]:
-    """The (start, end) period, end exclusive, that `day` falls in."""
-    start = period_date(day.year, day.month, anchor_day)
-    if start > day:
-        year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-        start = period_date(year, month, anchor_day)
-    return start, next_period_start(start, anchor_day)
-
-
 def local_midnight(day: dt.date, time_zone: str) -> dt.datetime:
     """The instant a day starts in the user's time zone (DST included), as an aware datetime."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=_zone(time_zone))

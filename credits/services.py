@@ -187,28 +187,9 @@ def credits_release(*, hold: Hold, amount: int, reference: str, now: dt.datetime
 def credits_settle(*, hold: Hold, capture: int, release: int, reference: str, now: dt.datetime | None = None) -> bool:
     """Capture and release parts of a hold in one transaction: what a dispatched chunk needs.
 
-    One lock and at most four ledger entries whatever the number of recipients.
     Returns False, changing nothing, when `reference` was settled already.
     """
-    for amount in (capture, release):
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
-            raise CreditError(_("The amount must be a whole number of credits, 0 or more."))
-    if not capture and not release:
-        return False
-    with transaction.atomic():
-        account = _lock(hold.account)
-        _roll_over_due_periods(account, now or timezone.now())
-        hold = Hold.objects.get(pk=hold.pk)  # fresh: the account lock serialises its holds
-        if LedgerEntry.objects.filter(reference=reference).exists():
-            account.save()
-            return False
-        _check_open(hold, capture + release)
-        usage: Usage = defaultdict(lambda: [0, 0])
-        entries = _capture(account, hold, capture, reference, usage) + _release(account, hold, release, reference)
-        hold.save(update_fields=["monthly_open", "provision_open"])
-        _flush_usage(account, usage)
-        _save(account, entries)
-    return True
+    return credits_settle_many(settlements=[(hold, capture, release, reference)], now=now) == 1
 
 
 def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: dt.datetime | None = None) -> int:
@@ -219,8 +200,9 @@ def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: d
     """
     by_account: dict[int, list[tuple[Hold, int, int, str]]] = defaultdict(list)
     for item in settlements:
-        if item[1] < 0 or item[2] < 0:
-            raise CreditError(_("The amount must be a whole number of credits, 0 or more."))
+        for amount in item[1:3]:
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+                raise CreditError(_("The amount must be a whole number of credits, 0 or more."))
         if item[1] or item[2]:
             by_account[item[0].account_id].append(item)
     settled = 0

@@ -124,19 +124,19 @@ def plan_for(state: ComposerState, user: User) -> SendPlan:
 
 def recipient_rows(state: ComposerState, user: User) -> list[RecipientRow]:
     rows = []
+    names = _contact_names(user, state.numbers)
     for number in state.numbers:
         try:
             parsed = parse_number(number, default_region=None, require_mobile=True)
         except PhoneNumberError as error:
             rows.append(RecipientRow("number", number, number, problem=str(error)))
             continue
-        contact = contacts_visible(user=user).filter(phones__e164=parsed.e164).first()
         rows.append(
             RecipientRow(
                 "number",
                 parsed.e164,
                 parsed.international,
-                contact.name if contact else "",
+                names.get(parsed.e164, ""),
                 warning=" ".join(parsed.warnings),
             )
         )

@@ -35,12 +35,6 @@ class SegmentInfo:
     characters: int  # what a person counts: code points
     ucs2_characters: tuple[str, ...]  # the characters that forced UCS-2, in order of appearance
 
-    @property
-    def per_part(self) -> int:
-        if self.encoding == GSM7:
-            return GSM_SINGLE if self.segments <= 1 else GSM_PART
-        return UCS2_SINGLE if self.segments <= 1 else UCS2_PART
-
 
 def gsm_cost(char: str) -> int | None:
     """Septets `char` takes in GSM 7-bit, or None when it has no GSM encoding."""

@@ -37,10 +37,6 @@ class Progress:
         return bool(self.by_state.get(RecipientStatus.ACCEPTED))
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 100
-
-    @property
     def captured(self) -> int:
         return self.parts * sum(self.by_state.get(s, 0) for s in PAID)
 
