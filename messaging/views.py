@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from credits.services import InsufficientCredit
+from smsoffice.params import date_param
 
 from . import composer, selectors
 from .access import access_message
@@ -187,8 +188,8 @@ def history(request: HttpRequest) -> HttpResponse:
     """Sent SMS: searchable by number, contact name and text; filtered by state and date."""
     query = request.GET.get("q", "").strip()[:100]
     state = request.GET.get("state", "")
-    since = _date(request.GET.get("since", ""))
-    until = _date(request.GET.get("until", ""))
+    since = date_param(request.GET.get("since", ""))
+    until = date_param(request.GET.get("until", ""))
     found = selectors.messages_search(
         user=request.user,
         query=query,
@@ -206,10 +207,3 @@ def history(request: HttpRequest) -> HttpResponse:
         "states": RecipientStatus.choices,
     }
     return render(request, "messaging/history.html", context)
-
-
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None

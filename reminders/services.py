@@ -22,6 +22,7 @@ from django.utils.translation import override
 from accounts.models import User
 from messaging.services import BatchSend, message_send_batch
 from smsoffice.db import bulk_update
+from smsoffice.params import EARLIEST, LATEST
 
 from . import occurrences
 from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
@@ -73,6 +74,10 @@ def event_save(
         raise EventError(_("Give the start and end with their time zone."), "start")
     if end <= start:
         raise EventError(_("The event must end after it starts."), "end")
+    if not EARLIEST.year <= start.year <= end.year <= LATEST.year:
+        raise EventError(
+            _("Give a date between %(first)s and %(last)s.") % {"first": EARLIEST.year, "last": LATEST.year}, "start"
+        )
     if end - start > dt.timedelta(days=MAX_EVENT_DAYS):
         raise EventError(_("An event lasts at most a year; use a repetition instead."), "end")
     try:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.contact_files import ContactFileError, decode_upload
+from smsoffice.params import date_param
 
 from . import selectors
 from .access import access_calendar, access_event, access_reminder
@@ -55,10 +56,7 @@ def upcoming(request: HttpRequest) -> HttpResponse:
 def period_view(request: HttpRequest, period: str) -> HttpResponse:
     """Day, week (from Monday) or month view around ?date=YYYY-MM-DD, in the user's zone."""
     zone = _zone(request)
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = dt.datetime.now(zone).date()
+    day = date_param(request.GET.get("date", "")) or dt.datetime.now(zone).date()
     if period == "month":
         first = day.replace(day=1)
         last = (first + dt.timedelta(days=32)).replace(day=1)

@@ -95,3 +95,16 @@ def test_an_overlong_email_is_refused_not_crashed(logged_in, private_book):
     response = logged_in.post(reverse("contact_import"), {"book": private_book.pk, "file": csv_file})
     assert response.context["report"].errors[0][0] == 2
     assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/calendar/month/?date=9999-12-31",
+        "/calendar/week/?date=0001-01-01",
+        "/calendar/day/?date=9999-12-31",
+        "/sms/?until=9999-12-31&since=0001-01-01",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_do_not_break_the_pages(logged_in, url):
+    assert logged_in.get(url).status_code == 200

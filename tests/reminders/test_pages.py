@@ -233,3 +233,11 @@ def test_exceptions_are_typed_as_dates(client_, calendar):
     assert event.exdates == ["2030-03-11T09:00:00", "2030-03-25T09:00:00"]
     page = client_.get(reverse("calendar_month"), {"date": "2030-03-01"}).content.decode()
     assert page.count("Team meeting") == 2  # Mondays 4 and 18 March; not 11 and 25
+
+
+def test_an_event_at_the_end_of_time_is_refused(client_, calendar):
+    response = client_.post(
+        reverse("event_new"), event_form(calendar, start="9999-12-31T09:00", end="9999-12-31T10:00", repeat="DAILY")
+    )
+    assert response.status_code == 400 and "Give a date between 1900 and 2999" in response.content.decode()
+    assert not Event.objects.exists()
