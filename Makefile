@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check browser-deps bench clean
+.PHONY: run test lint format migrations-check test-deps bench clean
 
 # Fresh venv whenever the pinned requirements change.
 $(STAMP): requirements/base.txt requirements/dev.txt
@@ -30,10 +30,10 @@ format: $(STAMP)
 migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=smsoffice.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-browser-deps:
-	@sh scripts/ensure-chromium.sh
+test-deps:
+	@sh scripts/ensure-test-packages.sh
 
-test: $(STAMP) lint migrations-check browser-deps
+test: $(STAMP) lint migrations-check test-deps
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -162,6 +162,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fontTools (under fpdf2) logs every glyph table it subsets at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # New users' time zone until they choose theirs in Personal data.
@@ -224,6 +226,30 @@ SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=10)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=10_000)
 SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country
+
+# The Messages tool (one message by email, SMS and fax). Email copies go through
+# EMAIL_URL; fax copies through FAX_GATEWAY: console (logs; the embedded default),
+# email_to_fax (the PDF mailed to FAX_EMAIL_ADDRESS, {number} = E.164 without "+"),
+# locmem (tests). Retries and lost tasks follow SMS_MAX_ATTEMPTS, SMS_CLAIM_TIMEOUT
+# and SMS_OUTBOX_GRACE, like SMS.
+FAX_GATEWAY_NAME = env("FAX_GATEWAY", default="console")
+_FAX_BACKENDS = {
+    "console": ("messaging.fax.console.ConsoleFaxGateway", {}),
+    "locmem": ("messaging.fax.locmem.LocmemFaxGateway", {}),
+    "email_to_fax": (
+        "messaging.fax.email_to_fax.EmailToFaxGateway",
+        {
+            "ADDRESS": env("FAX_EMAIL_ADDRESS", default="{number}@fax.example"),
+            "FROM": env("FAX_EMAIL_FROM", default=""),
+        },
+    ),
+}
+FAX_GATEWAY = {"BACKEND": _FAX_BACKENDS[FAX_GATEWAY_NAME][0], "OPTIONS": _FAX_BACKENDS[FAX_GATEWAY_NAME][1]}
+# Fonts for what DejaVu Sans (vendored) cannot print, e.g. Chinese (Debian: fonts-droid-fallback).
+FAX_FALLBACK_FONTS = env.list(
+    "FAX_FALLBACK_FONTS", default=["/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"]
+)
+MESSAGES_MAX_TEXT = env.int("MESSAGES_MAX_TEXT", default=20_000)  # characters of a Messages tool text
 
 # Reminders found later than this (seconds) are marked missed, not sent hours late.
 REMINDER_GRACE = env.int("REMINDER_GRACE", default=900)

@@ -6,7 +6,12 @@ from .base import VAR_DIR, env
 SECRET_KEY = "test-only-key"  # noqa: S105 - tests only
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# locmem email and fax unless the environment says otherwise (the Messages tool's
+# end-to-end test points a worker process at an SMTP server on loopback).
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not env("FAX_GATEWAY", default=""):
+    FAX_GATEWAY = {"BACKEND": "messaging.fax.locmem.LocmemFaxGateway", "OPTIONS": {}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True

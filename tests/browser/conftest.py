@@ -21,7 +21,7 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test-deps` (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread while the browser is
     # open; the tests' own ORM calls (fixtures, database flushes) are ordinary
     # synchronous code all the same.
