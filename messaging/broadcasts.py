@@ -40,7 +40,7 @@ from .fax.base import OutgoingFax
 from .fax.pdf import FaxCover, fax_pdf
 from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
 from .mail import send_each
-from .models import Broadcast, Channel, Delivery, DeliveryStatus, Recipient
+from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate, Recipient
 from .outgoing_email import broadcast_email
 from .services import Problem, SendPlan, SendRefused, message_plan, message_send
 
@@ -245,6 +245,30 @@ def enqueue_deliveries(delivery_ids: Sequence[int]) -> None:
             dispatch_deliveries.delay(list(delivery_ids[start : start + DELIVERY_CHUNK]))
     except Exception:  # the broker is down: the sweep re-enqueues these copies
         logger.warning("could not enqueue %s copies; the sweep will", len(delivery_ids), exc_info=True)
+
+
+def message_template_save(*, user: User, name: str, draft: Draft) -> MessageTemplate:
+    """Save the draft's subject, text and channels under `name` (replacing a template of that name)."""
+    name = " ".join(name.split())[:100]
+    problems = [] if name else [Problem("template_name", "", _("Give the template a name."))]
+    problems += _subject_problems(draft.subject) + _text_problems(draft.body)
+    if problems:
+        raise SendRefused(problems)
+    template, _created = MessageTemplate.objects.update_or_create(
+        user=user,
+        name=name,
+        defaults={
+            "subject": draft.subject.strip(),
+            "body": draft.body,
+            "channels": ",".join(c for c in Channel.values if c in draft.channels),
+            "subject_in_sms": draft.subject_in_sms,
+        },
+    )
+    return template
+
+
+def message_template_delete(*, template: MessageTemplate) -> None:
+    template.delete()
 
 
 # Internals --------------------------------------------------------------------------
@@ -529,11 +553,11 @@ def channel_counts(plan: BroadcastPlan) -> list[tuple[str, str, int, list[Planne
     return [(c, labels[c], len(plan.sending(c)), plan.skipped(c)) for c in plan.channels]
 
 
-def people_by_position(deliveries: Sequence[Delivery]) -> list[tuple[str, dict[str, Delivery]]]:
-    """Delivery rows grouped into one line per person: (name, {channel: delivery})."""
+def people_by_position(deliveries: Sequence[Delivery], channels: Sequence[str]) -> list[tuple[str, list]]:
+    """Delivery rows as one line per person: (name, [delivery or None for each channel, in order])."""
     lines: dict[int, tuple[str, dict[str, Delivery]]] = defaultdict(lambda: ("", {}))
     for delivery in deliveries:
         name, cells = lines[delivery.position]
         cells[delivery.channel] = delivery
         lines[delivery.position] = (name or delivery.name, cells)
-    return [lines[p] for p in sorted(lines)]
+    return [(lines[p][0], [lines[p][1].get(c) for c in channels]) for p in sorted(lines)]

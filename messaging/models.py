@@ -236,6 +236,19 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.name}"
 
+    # What the result page shows: an SMS copy's state is its pipeline Recipient's.
+    @property
+    def state(self) -> str:
+        return self.sms_recipient.status if self.sms_recipient_id else self.status
+
+    @property
+    def state_label(self) -> str:
+        return self.sms_recipient.get_status_display() if self.sms_recipient_id else self.get_status_display()
+
+    @property
+    def reason(self) -> str:
+        return self.sms_recipient.error_reason if self.sms_recipient_id else self.error_reason
+
 
 class MessageTemplate(models.Model):
     """A saved message of the Messages tool: subject, text and channels to start from."""

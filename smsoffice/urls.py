@@ -6,8 +6,8 @@ from accounts.views import api_token, contacts, lists, personal
 from credits import api as credits_api
 from credits import views as credits_views
 from messaging import api as messaging_api
+from messaging import messages_views, webhooks
 from messaging import views as messaging_views
-from messaging import webhooks
 from reminders import views as calendar_views
 
 from . import views
@@ -39,6 +39,15 @@ urlpatterns = [
     path("sms/new/counter/", messaging_views.compose_counter, name="sms_counter"),
     path("sms/<int:message_id>/", messaging_views.message_detail, name="sms_detail"),
     path("sms/<int:message_id>/cancel/", messaging_views.message_cancel_view, name="sms_cancel"),
+    path("messages/", messages_views.messages_compose, name="messages_compose"),
+    path("messages/sent/", messages_views.messages_history, name="messages_history"),
+    path("messages/sent/<int:broadcast_id>/", messages_views.messages_detail, name="messages_detail"),
+    path("messages/templates/", messages_views.message_templates, name="message_templates"),
+    path(
+        "messages/templates/<int:template_id>/delete/",
+        messages_views.message_template_delete_view,
+        name="message_template_delete",
+    ),
     path("calendar/", calendar_views.upcoming, name="calendar_upcoming"),
     path("calendar/day/", calendar_views.period_view, {"period": "day"}, name="calendar_day"),
     path("calendar/week/", calendar_views.period_view, {"period": "week"}, name="calendar_week"),

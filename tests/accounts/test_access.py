@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Contact, ContactList, ListMember
-from messaging.models import Message
+from messaging.models import Broadcast, Message, MessageTemplate
 from reminders.models import Event, Reminder
 from reminders.services import calendar_create, event_save, reminder_add
 from tests.factories import (
@@ -43,11 +43,14 @@ ROUTES = {
     "event_delete": lambda o: {"event_id": o["event"].pk},
     "reminder_delete": lambda o: {"reminder_id": o["reminder"].pk},
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
+    "messages_detail": lambda o: {"broadcast_id": o["broadcast"].pk},
+    "message_template_delete": lambda o: {"template_id": o["template"].pk},
 }
 # Pages that take an id in the query string.
 QUERY_ROUTES = {
     "contact_index": lambda o: {"book": o["book"].pk},
     "contact_export": lambda o: {"book": o["book"].pk},
+    "messages_compose": lambda o: {"template": o["template"].pk},
 }
 
 # Routes whose path parameters are not object ids, with the reason.
@@ -91,6 +94,10 @@ def scope_objects(book, owner=None, group=None):
         gateway="default",
         status="sending",
     )
+    broadcast = Broadcast.objects.create(
+        user=message.user, subject="Secret", body="hi", channels="email", person_count=0
+    )
+    template = MessageTemplate.objects.create(user=message.user, name="Secret", subject="s", body="b", channels="sms")
     calendar = calendar_create(name="Cal", owner=owner, group=group)
     start = timezone.now() + dt.timedelta(days=2)
     event = event_save(
@@ -110,6 +117,8 @@ def scope_objects(book, owner=None, group=None):
         "calendar": calendar,
         "event": event,
         "reminder": reminder,
+        "broadcast": broadcast,
+        "template": template,
     }
 
 
@@ -132,6 +141,7 @@ def snapshot():
         list(Contact.objects.values_list("id", "name", "book_id").order_by("id")),
         list(ContactList.objects.values_list("id", "name", "owner_id", "group_id").order_by("id")),
         list(ListMember.objects.values_list("id").order_by("id")),
+        list(MessageTemplate.objects.values_list("id", "name").order_by("id")),
     )
 
 
