@@ -388,7 +388,8 @@ def _add_list_members(contact_list: ContactList, people: dict[tuple, Person]) ->
 
 def _contact_person(contact: Contact) -> Person:
     phones = list(contact.phones.all())
-    mobiles = [p for p in phones if p.sms_refusal is None]
+    # The label first: only a number typed "mobile" can pass sms_refusal, which parses it.
+    mobiles = [p for p in phones if p.label == PhoneLabel.MOBILE and p.sms_refusal is None]
     faxes = [p for p in phones if p.label == PhoneLabel.FAX and p.e164]
     emails = list(contact.emails.all())
     return Person(

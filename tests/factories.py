@@ -1,7 +1,8 @@
 import factory
 from django.contrib.auth.models import Group
 
-from accounts.models import AddressBook, Contact, ContactEmail, ContactList, ContactPhone, User
+from accounts.models import AddressBook, Contact, ContactEmail, ContactList, ContactPhone, ListMember, User
+from accounts.services import PhoneEntry, address_books_ensure, contact_save
 
 PASSWORD = "correct-horse-battery"
 
@@ -85,3 +86,20 @@ class ContactListFactory(factory.django.DjangoModelFactory):
 
     owner = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"List {n}")
+
+
+def team_of_three(user) -> ContactList:
+    """A List "Team" of three contacts: Emma (email only), Mo (mobile only), Fay (email, mobile and fax)."""
+    book = address_books_ensure(user=user)[0]
+    emma = contact_save(book=book, name="Emma Email", emails=["emma@example.org"])
+    mo = contact_save(book=book, name="Mo Mobile", phone_entries=[PhoneEntry("mobile", "", "+32486112233")])
+    fay = contact_save(
+        book=book,
+        name="Fay Everything",
+        emails=["fay@example.org"],
+        phone_entries=[PhoneEntry("mobile", "", "+32486445566"), PhoneEntry("fax", "", "+3225551234")],
+    )
+    team = ContactList.objects.create(owner=user, name="Team")
+    for contact in (emma, mo, fay):
+        ListMember.objects.create(contact_list=team, contact=contact)
+    return team

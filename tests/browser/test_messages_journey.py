@@ -11,11 +11,9 @@ from email import policy
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import ContactList, ListMember
-from accounts.services import PhoneEntry, address_books_ensure, contact_save
 from credits.models import Plan
 from tests.browser.test_contacts_journey import log_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, team_of_three
 from tests.fakes.smtp_server import SMTPServer
 from tests.workers import worker_environment
 
@@ -45,18 +43,7 @@ def worker(transactional_db, smtp):
 def ann(transactional_db):
     Plan.objects.create(name="Twenty", monthly_allowance=20, is_default=True)
     user = UserFactory(full_name="Ann Peeters", sms_signature="Ann")
-    book = address_books_ensure(user=user)[0]
-    emma = contact_save(book=book, name="Emma Email", emails=["emma@example.org"])
-    mo = contact_save(book=book, name="Mo Mobile", phone_entries=[PhoneEntry("mobile", "", "+32486112233")])
-    fay = contact_save(
-        book=book,
-        name="Fay Everything",
-        emails=["fay@example.org"],
-        phone_entries=[PhoneEntry("mobile", "", "+32486445566"), PhoneEntry("fax", "", "+3225551234")],
-    )
-    team = ContactList.objects.create(owner=user, name="Team")
-    for contact in (emma, mo, fay):
-        ListMember.objects.create(contact_list=team, contact=contact)
+    team_of_three(user)
     return user
 
 

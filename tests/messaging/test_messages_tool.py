@@ -7,14 +7,14 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accounts.models import ContactList, ListMember
-from accounts.services import PhoneEntry, address_books_ensure, contact_save
+from accounts.services import address_books_ensure, contact_save
 from credits.models import Hold, LedgerEntry
 from credits.services import account_for
 from messaging.broadcasts import Draft, broadcast_plan, deliveries_sweep
 from messaging.fax.locmem import LocmemFaxGateway
 from messaging.gateways.base import Outcome, SendResult
 from messaging.models import Broadcast, Delivery, Message, MessageTemplate, Recipient
+from tests.factories import team_of_three
 
 
 @pytest.fixture(autouse=True)
@@ -26,20 +26,7 @@ def fax_gateway():
 
 @pytest.fixture
 def team(sender):
-    """A List of three: Emma (email only), Mo (mobile only), Fay (email, mobile and fax)."""
-    book = address_books_ensure(user=sender)[0]
-    emma = contact_save(book=book, name="Emma Email", emails=["emma@example.org"])
-    mo = contact_save(book=book, name="Mo Mobile", phone_entries=[PhoneEntry("mobile", "", "+32486112233")])
-    fay = contact_save(
-        book=book,
-        name="Fay Everything",
-        emails=["fay@example.org"],
-        phone_entries=[PhoneEntry("mobile", "", "+32486445566"), PhoneEntry("fax", "", "+3225551234")],
-    )
-    team = ContactList.objects.create(owner=sender, name="Team")
-    for contact in (emma, mo, fay):
-        ListMember.objects.create(contact_list=team, contact=contact)
-    return team
+    return team_of_three(sender)
 
 
 def form(team=None, **fields):
