@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sms_pipeline.py
 	$(BIN)/python bench/sms_pages.py
 	$(BIN)/python bench/reminders_tick.py
+	$(BIN)/python bench/messages_tool.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -131,7 +131,8 @@ def broadcast_plan(*, user: User, draft: Draft) -> BroadcastPlan:
     plan = BroadcastPlan(channels=channels)
     if not channels:
         plan.problems.append(Problem("channels", "", _("Tick at least one channel: email, SMS or fax.")))
-    plan.problems += _subject_problems(draft.subject) + _text_problems(draft.body)
+    text_problems = _text_problems(draft.body)
+    plan.problems += _subject_problems(draft.subject) + text_problems
     if Channel.EMAIL in channels and not user.email:
         plan.problems.append(
             Problem("channels", "", _("Add your email address in Personal data first: replies to the email go to it."))
@@ -157,11 +158,11 @@ def broadcast_plan(*, user: User, draft: Draft) -> BroadcastPlan:
         plan.sms = message_plan(
             user=user, body=draft.sms_body, to=plan.sms_numbers, with_signature=draft.with_signature
         )
-        # The text's own problems are reported once, by _text_problems.
+        # A problem with the text itself is reported once, by _text_problems.
         plan.problems += [
             Problem(p.field, p.value, _("SMS copy: %(reason)s") % {"reason": p.reason})
             for p in plan.sms.problems
-            if not (p.field == "body" and not draft.body.strip())
+            if not (p.field == "body" and text_problems)
         ]
     return plan
 

@@ -163,6 +163,18 @@ def test_a_form_over_the_upload_limit_gets_a_page_that_says_so(client, sender, t
     assert nothing_written()
 
 
+def test_a_text_too_long_for_sms_is_refused_only_when_sms_is_ticked(client, sender, team):
+    client.force_login(sender)
+    long_text = "word " * 400  # 2,000 characters: 14 SMS parts, over the limit of 10
+    response = client.post(reverse("messages_compose"), form(team, action="send", body=long_text))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "SMS copy: The text takes 14 parts; at most 10 are allowed." in page
+    assert page.count("control characters") == 0 and nothing_written()
+    response = client.post(reverse("messages_compose"), form(team, action="send", body=long_text, channel=["email"]))
+    assert response.status_code == 302
+
+
 def test_short_credit_refuses_the_whole_message(client, sender, team):
     account = account_for(user=sender)
     account.monthly_remaining, account.provision_balance = 1, 0
