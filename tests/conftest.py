@@ -1,4 +1,5 @@
 import pytest
+from celery._state import _set_task_join_will_block
 from django.db import connection
 
 from tests.factories import PASSWORD, ContactFactory, PrivateBookFactory, UserFactory
@@ -12,6 +13,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Reset Celery's "inside a task" flag after each test.
+
+    Eager tasks (the test settings) run inside Celery's denied_join_result(), which sets
+    a process-global flag and restores it after. Two eager tasks at once in two threads
+    (Django's live server thread and the test's) can restore it in the wrong order and
+    leave it set, and a later real `result.get()` then refuses ("Never call result.get()
+    within a task"): seen once in CI after the browser tests. Production runs no eager task.
+    """
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
