@@ -42,7 +42,7 @@ from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome
 from .mail import send_each
 from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate, Recipient
 from .outgoing_email import broadcast_email
-from .services import Problem, SendPlan, SendRefused, message_plan, message_send
+from .services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
 
 logger = logging.getLogger("smsoffice.messages")
 SUBJECT_MAX = 200
@@ -354,21 +354,12 @@ def _people(user: User, draft: Draft, problems: list[Problem]) -> list[Person]:
             people.setdefault(("mobile", number), Person(name=format_international(number), mobile=number))
         else:
             people.setdefault(("fax", number), Person(name=format_international(number), fax=number))
-    contacts = _visible(contacts_visible(user=user), draft.contact_ids, _("contact"), problems)
-    for contact in contacts.prefetch_related("phones", "emails"):
+    contacts = contacts_visible(user=user).prefetch_related("phones", "emails")
+    for contact in objects_visible_by_id(contacts, draft.contact_ids, "contacts", problems):
         people.setdefault(("contact", contact.pk), _contact_person(contact))
-    for contact_list in _visible(contact_lists_visible(user=user), draft.list_ids, _("List"), problems):
+    for contact_list in objects_visible_by_id(contact_lists_visible(user=user), draft.list_ids, "lists", problems):
         _add_list_members(contact_list, people)
     return list(people.values())
-
-
-def _visible(queryset, ids: Sequence[int], kind: str, problems: list[Problem]):
-    """The objects among `ids` the user may use; an unknown or foreign id is a problem."""
-    wanted = list(dict.fromkeys(ids))
-    found = queryset.filter(pk__in=wanted)
-    missing = set(wanted) - set(found.values_list("pk", flat=True))
-    problems += [Problem("recipients", str(i), _("No such %(kind)s.") % {"kind": kind}) for i in sorted(missing)]
-    return found.order_by("name", "pk")
 
 
 def _add_list_members(contact_list: ContactList, people: dict[tuple, Person]) -> None:

@@ -25,14 +25,13 @@ from .broadcasts import (
     message_template_save,
     people_by_position,
 )
-from .messages_tool import ToolState, add_typed, edit_entries, entries
+from .messages_tool import MAX_IDS, ToolState, add_typed, edit_entries, entries
 from .models import Channel, MessageTemplate
 from .services import SendRefused
 
 PEOPLE_PER_PAGE = 50
 BROADCASTS_PER_PAGE = 25
 TYPED_KINDS = ("email", "mobile", "fax")
-MAX_ID_DIGITS = 12
 FIELDS = {"subject", "body", "channels", "recipients", "template_name"}  # where the page shows a problem
 
 
@@ -43,7 +42,7 @@ def messages_compose(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "GET":
         template_id = request.GET.get("template", "")
-        if template_id.isdigit() and len(template_id) < MAX_ID_DIGITS:
+        if template_id.isdigit() and len(template_id) < MAX_IDS:
             state = ToolState.from_template(access_message_template(user, int(template_id)))
         else:
             state = ToolState.from_data(QueryDict())

@@ -131,10 +131,12 @@ def message_plan(
 
     for raw in to:
         add(str(raw), "to")
-    contacts = _visible_by_id(contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan)
+    contacts = objects_visible_by_id(
+        contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan.problems
+    )
     for contact in contacts:
         _add_contact(contact, add, plan)
-    lists = _visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan)
+    lists = objects_visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan.problems)
     for contact_list in lists:
         for member in contact_list.members.select_related("contact").prefetch_related("contact__phones"):
             if member.contact_id:
@@ -531,12 +533,15 @@ def _daily_limit_problems(user: User, count: int, now: dt.datetime) -> list[Prob
     return []
 
 
-def _visible_by_id(queryset, ids: Sequence[int], field_name: str, plan: SendPlan) -> list:
-    """The objects the user may use; an id that is unknown or someone else's is a problem."""
+def objects_visible_by_id(queryset, ids: Sequence[int], field_name: str, problems: list[Problem]) -> list:
+    """The objects among `ids` the user may use, in the order given; an unknown or foreign id is a problem.
+
+    `field_name` is "contacts" or "lists": it names the kind in the problem.
+    """
     wanted = list(dict.fromkeys(ids))
     found = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
     for missing in [i for i in wanted if i not in found]:
-        plan.problems.append(
+        problems.append(
             Problem(
                 field_name,
                 str(missing),

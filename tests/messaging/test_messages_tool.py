@@ -147,6 +147,15 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_is_sent_or_held(client, 
     assert (account.monthly_held, account.provision_held) == held_before
 
 
+def test_another_users_contact_or_list_is_refused_by_id(client, sender, team, other_user):
+    foreign = team_of_three(other_user)
+    client.force_login(sender)
+    response = client.post(reverse("messages_compose"), form(action="send", list=[foreign.pk]))
+    assert response.status_code == 400
+    assert f"{foreign.pk}: No such List." in response.content.decode()
+    assert nothing_written()
+
+
 def test_a_five_megabyte_text_is_refused_with_the_limit(client, sender, team):
     client.force_login(sender)
     response = client.post(reverse("messages_compose"), form(team, action="send", body="x" * 5_000_000))
