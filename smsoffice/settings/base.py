@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "credits",
     "messaging",
     "reminders",
+    "mailalerts",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
     # Due calendar reminders (reminders.services.reminders_tick).
     "reminders-tick": {"task": "reminders.tick", "schedule": 15.0},
+    # Mailboxes due for a poll, and quiet-hours summaries (mailalerts.services.mailalerts_tick).
+    "mailalerts-tick": {"task": "mailalerts.tick", "schedule": 15.0},
 }
 
 # Phone numbers typed without a country code are read with the user's default
@@ -252,6 +255,24 @@ FAX_FALLBACK_FONTS = env.list(
     "FAX_FALLBACK_FONTS", default=["/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"]
 )
 MESSAGES_MAX_TEXT = env.int("MESSAGES_MAX_TEXT", default=20_000)  # characters of a Messages tool text
+
+# Mail alerts: watched IMAP mailboxes. Passwords are encrypted with the first of
+# MAILBOX_PASSWORD_KEYS (Fernet keys: `python -c "from cryptography.fernet import
+# Fernet; print(Fernet.generate_key().decode())"`); older keys still decrypt, so a key
+# can be rotated by putting the new one first. Production requires it.
+MAILBOX_PASSWORD_KEYS = env.list("MAILBOX_PASSWORD_KEYS", default=[])
+MAILALERTS_POLL_INTERVAL = env.int("MAILALERTS_POLL_INTERVAL", default=60)  # seconds between polls of a mailbox
+MAILALERTS_TIMEOUT = env.int("MAILALERTS_TIMEOUT", default=10)  # seconds for each IMAP connect and command
+MAILALERTS_MAX_BACKOFF = env.int("MAILALERTS_MAX_BACKOFF", default=3600)  # longest wait after failures
+MAILALERTS_FAILURES_NOTICE = env.int("MAILALERTS_FAILURES_NOTICE", default=3)  # failed polls before an email
+MAILALERTS_MAX_PER_POLL = env.int("MAILALERTS_MAX_PER_POLL", default=200)  # newest mails read per poll
+# Extra CA certificates to trust (PEM file), for a company's own IMAP server; empty: the system's.
+MAILALERTS_CA_FILE = env("MAILALERTS_CA_FILE", default="")
+# Allow IMAP without TLS (the password crosses the network in clear): for a server on this host only.
+MAILALERTS_ALLOW_PLAIN = env.bool("MAILALERTS_ALLOW_PLAIN", default=False)
+# Allow servers at private, loopback or link-local addresses. Off in production: a
+# mailbox form must not let users probe the hosts around ours and read their banners.
+MAILALERTS_ALLOW_PRIVATE_HOSTS = env.bool("MAILALERTS_ALLOW_PRIVATE_HOSTS", default=False)
 
 # Reminders found later than this (seconds) are marked missed, not sent hours late.
 REMINDER_GRACE = env.int("REMINDER_GRACE", default=900)
