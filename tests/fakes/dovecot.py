@@ -51,7 +51,7 @@ auth_failure_delay = 0
 mail_max_userip_connections = 1000
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  args = scheme=PLAIN username_format=%u {root}/users/%u
 }}
 userdb {{
   driver = static
@@ -123,7 +123,7 @@ class DovecotServer:
         self._users: dict[str, str] = {}
 
     def start(self) -> "DovecotServer":
-        for folder in ("run", "state", "mail", "home"):
+        for folder in ("run", "state", "mail", "home", "users"):
             (self.root / folder).mkdir(exist_ok=True)
         if os.geteuid() == 0:
             # Dovecot refuses mail access as root: mail files belong to `nobody`.
@@ -134,7 +134,6 @@ class DovecotServer:
         else:
             account = pwd.getpwuid(os.getuid())
             internal = login = account.pw_name
-        (self.root / "passwd").write_text("")
         config = self.root / "dovecot.conf"
         config.write_text(
             CONFIG.format(
@@ -179,10 +178,10 @@ class DovecotServer:
                 self.process.wait()
 
     def add_user(self, name: str, password: str) -> None:
-        """passwd-file is read on each login: a new line is a new user at once."""
+        """A passwd-file of its own per user: Dovecot notices a changed file by its mtime,
+        which two users added in the same second would not change."""
         self._users[name] = password
-        lines = "".join(f"{user}:{{PLAIN}}{secret}::::::\n" for user, secret in self._users.items())
-        (self.root / "passwd").write_text(lines)
+        (self.root / "users" / name).write_text(f"{name}:{{PLAIN}}{password}::::::\n")
 
     def client(self, user: str) -> IMAPClient:
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
