@@ -3,11 +3,14 @@
 # otherwise says how. Never a browser download.
 #   chromium               the browser tests (Playwright drives Debian's Chromium)
 #   fonts-droid-fallback   a CJK font: the fax PDF test prints Chinese and Japanese
+#   dovecot-imapd          a real IMAP server on loopback for the mail alerts tests
+#                          (started by the tests with a configuration of their own)
 set -e
 CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
 missing=""
 [ -x "$CHROMIUM" ] || missing="$missing chromium"
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing="$missing fonts-droid-fallback"
+[ -x /usr/sbin/dovecot ] || missing="$missing dovecot-imapd"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages for the tests:$missing"

@@ -1,0 +1,174 @@
+"""Connecting mailboxes: the server's own error, TLS, hostile servers and headers, secrets."""
+
+import logging
+import socket
+import threading
+
+import pytest
+from django.core import mail as django_mail
+from django.utils import timezone
+
+from mailalerts import crypto
+from mailalerts.models import AlertLog, AlertStatus, Mailbox
+from mailalerts.poller import mailalerts_tick
+from mailalerts.services import MailAlertError, mailbox_update
+from messaging.models import Message
+from tests.fakes.dovecot import simple_message
+from tests.fakes.smtp_server import free_port
+from tests.mailalerts.conftest import connect, poll
+
+
+class BannerServer:
+    """A TCP server that greets with `banner` (or says nothing) and then waits."""
+
+    def __init__(self, banner: bytes = b"") -> None:
+        self.banner = banner
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _address = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            if self.banner:
+                conn.sendall(self.banner)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.connections:
+            conn.close()
+
+
+def refused(owner, dovecot, account, **changes) -> str:
+    with pytest.raises(MailAlertError) as error:
+        connect(owner, dovecot, account, **changes)
+    assert not Mailbox.objects.exists()  # nothing saved
+    return str(error.value)
+
+
+def test_a_wrong_password_gives_the_servers_message(owner, dovecot, imap_account):
+    message = refused(owner, dovecot, (imap_account[0], "wrong"))
+    assert message == "The server refused the login: [AUTHENTICATIONFAILED] Authentication failed."
+
+
+def test_a_missing_folder_is_named(owner, dovecot, imap_account):
+    assert "“Archive.2025” cannot be opened: Mailbox doesn't exist" in refused(
+        owner, dovecot, imap_account, folder="Archive.2025"
+    )
+
+
+def test_an_unreachable_host_and_a_closed_port_say_so(owner, dovecot, imap_account):
+    assert "was not found" in refused(owner, dovecot, imap_account, host="imap.invalid")
+    assert "refused the connection" in refused(owner, dovecot, imap_account, port=free_port())
+
+
+def test_a_certificate_we_do_not_trust_is_a_tls_failure(owner, dovecot, imap_account, settings):
+    settings.MAILALERTS_CA_FILE = ""
+    message = refused(owner, dovecot, imap_account)
+    assert message.startswith(f"The secure connection to 127.0.0.1:{dovecot.port} failed:")
+    assert "certificate is not trusted" in message
+
+
+def test_tls_on_a_port_that_speaks_plain_imap_fails_cleanly(owner, dovecot, imap_account):
+    message = refused(owner, dovecot, imap_account, security="tls")
+    assert "secure connection" in message or "did not answer" in message
+
+
+def test_a_server_that_is_not_imap(owner, dovecot, imap_account, settings):
+    settings.MAILALERTS_TIMEOUT = 1
+    ssh = BannerServer(b"SSH-2.0-OpenSSH_9.2\r\n")
+    silent = BannerServer()
+    try:
+        assert "does not answer like an IMAP server" in refused(
+            owner, dovecot, imap_account, port=ssh.port, security="plain"
+        )
+        assert "did not answer within 1 seconds" in refused(owner, dovecot, imap_account, port=silent.port)
+    finally:
+        ssh.close()
+        silent.close()
+
+
+def test_plain_imap_and_private_hosts_are_refused_unless_allowed(owner, dovecot, imap_account, settings):
+    settings.MAILALERTS_ALLOW_PLAIN = False
+    assert "Choose TLS or STARTTLS" in refused(owner, dovecot, imap_account, security="plain")
+    settings.MAILALERTS_ALLOW_PRIVATE_HOSTS = False
+    assert "private or local address (127.0.0.1)" in refused(owner, dovecot, imap_account)
+
+
+def test_the_password_is_stored_encrypted_and_never_logged(owner, dovecot, imap_account, caplog):
+    caplog.set_level(logging.DEBUG)
+    mailbox = connect(owner, dovecot, imap_account)
+    stored = bytes(Mailbox.objects.get(pk=mailbox.pk).password_encrypted)
+    assert imap_account[1].encode() not in stored
+    assert crypto.decrypt(stored) == imap_account[1]
+    poll(mailbox)
+    assert "LOGIN" in caplog.text  # IMAPClient's debug log was captured...
+    assert imap_account[1] not in caplog.text  # ...without the password
+
+
+def test_an_empty_password_on_edit_keeps_the_stored_one(owner, dovecot, imap_account):
+    mailbox = connect(owner, dovecot, imap_account)
+    mailbox_update(
+        mailbox=mailbox,
+        name="Renamed",
+        host=mailbox.host,
+        port=mailbox.port,
+        security=mailbox.security,
+        username=mailbox.username,
+        password="",
+        folder="INBOX",
+    )
+    assert crypto.decrypt(Mailbox.objects.get(pk=mailbox.pk).password_encrypted) == imap_account[1]
+
+
+HOSTILE = [
+    # 100 KB subject, binary bytes, broken encodings, NUL, bidi override, endless folding
+    b"From: " + b"A" * 3000 + b" <a@example.org>\r\nSubject: " + b"x" * 100_000 + b"\r\n",
+    b"From: \xff\xfe\x00\x01 <bin@example.org>\r\nSubject: \x80\x81\x82 \x00 bytes\r\n",
+    b"From: =?utf-8?b?!!notbase64?= <b@example.org>\r\nSubject: =?nosuchcharset?q?caf=E9?= =?utf-8?q?=FF=FE?=\r\n",
+    b'From: "\xe2\x80\xae reversed" <c@example.org>\r\nSubject: evil \xe2\x80\xae gnp.exe\r\n',
+    b"From: <<<@@@>>>,,,\r\nTo: ((((((((((\r\nSubject:" + b"\r\n " * 2000 + b"folded\r\n",
+]
+
+
+def test_hostile_headers_give_a_readable_sms_and_do_not_stop_the_poller(owner, dovecot, imap_account):
+    mailbox = connect(owner, dovecot, imap_account)
+    for headers in HOSTILE:
+        dovecot.append(imap_account[0], headers + b"Message-ID: <x@y>\r\n\r\nbody\r\n")
+    assert poll(mailbox) == f"new:{len(HOSTILE)}"
+    texts = list(Message.objects.filter(user=owner).order_by("pk").values_list("text", "segments"))
+    assert len(texts) == len(HOSTILE)
+    for text, parts in texts:
+        assert parts == 1 and text.startswith("Mail from ")
+        assert not any(ord(char) < 32 or char == "\u202e" for char in text)
+    assert texts[3][0] == "Mail from reversed: evil gnp.exe"
+
+
+def test_a_failing_mailbox_backs_off_tells_the_user_once_and_others_keep_being_polled(
+    owner, dovecot, imap_account, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILALERTS_FAILURES_NOTICE = 2
+    good = connect(owner, dovecot, imap_account, name="Good")
+    bad = connect(owner, dovecot, imap_account, name="Bad")
+    Mailbox.objects.filter(pk=bad.pk).update(port=free_port())  # the server moved away
+    dovecot.append(imap_account[0], simple_message(subject="still here"))
+
+    waits = []
+    for _round in range(3):
+        Mailbox.objects.update(next_poll_at=timezone.now())
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = mailalerts_tick()  # eager tasks: each mailbox polled in turn
+        assert counts["polls"] == 2
+        bad.refresh_from_db()
+        waits.append((bad.next_poll_at - timezone.now()).total_seconds())
+    assert bad.failures == 3 and "refused the connection" in bad.last_error
+    assert waits[0] < waits[1] < waits[2]  # 120 s, 240 s, 480 s
+    assert len(django_mail.outbox) == 1 and "“Bad” cannot be read" in django_mail.outbox[0].subject
+    good.refresh_from_db()
+    assert good.failures == 0
+    assert AlertLog.objects.filter(status=AlertStatus.SENT).count() == 1  # the good one alerted
