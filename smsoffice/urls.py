@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.views import api_token, contacts, lists, personal
 from credits import api as credits_api
 from credits import views as credits_views
+from mailalerts import views as mailalerts_views
 from messaging import api as messaging_api
 from messaging import messages_views, webhooks
 from messaging import views as messaging_views
@@ -63,6 +64,27 @@ urlpatterns = [
     path("calendar/reminders/<int:reminder_id>/delete/", calendar_views.reminder_delete_view, name="reminder_delete"),
     path("calendar/agenda/", calendar_views.agenda_settings, name="agenda_settings"),
     path("calendar/log/", calendar_views.reminder_log, name="reminder_log"),
+    path("mail-alerts/", mailalerts_views.index, name="mailalerts_index"),
+    path("mail-alerts/mailboxes/new/", mailalerts_views.mailbox_new, name="mailalerts_mailbox_new"),
+    path("mail-alerts/mailboxes/<int:mailbox_id>/", mailalerts_views.mailbox_edit, name="mailalerts_mailbox_edit"),
+    path(
+        "mail-alerts/mailboxes/<int:mailbox_id>/test/",
+        mailalerts_views.mailbox_test_view,
+        name="mailalerts_mailbox_test",
+    ),
+    path(
+        "mail-alerts/mailboxes/<int:mailbox_id>/delete/",
+        mailalerts_views.mailbox_delete_view,
+        name="mailalerts_mailbox_delete",
+    ),
+    path("mail-alerts/filters/new/", mailalerts_views.filter_new, name="mailalerts_filter_new"),
+    path("mail-alerts/filters/<int:filter_id>/", mailalerts_views.filter_edit, name="mailalerts_filter_edit"),
+    path("mail-alerts/filters/<int:filter_id>/move/", mailalerts_views.filter_move, name="mailalerts_filter_move"),
+    path(
+        "mail-alerts/filters/<int:filter_id>/delete/", mailalerts_views.filter_delete, name="mailalerts_filter_delete"
+    ),
+    path("mail-alerts/settings/", mailalerts_views.alert_settings, name="mailalerts_settings"),
+    path("mail-alerts/log/", mailalerts_views.alert_log_view, name="mailalerts_log"),
     path("api/v1/credits/", credits_api.CreditsView.as_view(), name="api_credits"),
     path("api/v1/messages/", messaging_api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", messaging_api.MessageView.as_view(), name="api_message"),

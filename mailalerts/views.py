@@ -1,0 +1,209 @@
+"""Mail alerts pages: mailboxes, filters, quiet hours and caps, the log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors
+from .access import access_mail_filter, access_mailbox
+from .forms import AlertSettingsForm, MailboxForm, MailFilterForm
+from .imap import MailboxError
+from .models import Mailbox, MailFilter
+from .services import (
+    MailAlertError,
+    alert_settings_for,
+    alert_settings_save,
+    mail_filter_delete,
+    mail_filter_move,
+    mail_filter_save,
+    mailbox_connect,
+    mailbox_delete,
+    mailbox_test,
+    mailbox_update,
+)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "mailboxes": selectors.mailboxes_of(user=user),
+        "filters": selectors.mail_filters_of(user=user),
+        "prefs": alert_settings_for(user=user),
+        "recent": selectors.alert_log(user=user)[:10],
+        "needs_mobile": not user.mobile,
+    }
+    return render(request, "mailalerts/index.html", context)
+
+
+def _form_error(form, error: MailAlertError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_new(request: HttpRequest) -> HttpResponse:
+    form = MailboxForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            mailbox = mailbox_connect(
+                user=request.user,
+                name=data["name"],
+                host=data["host"],
+                port=data["port"],
+                security=data["security"],
+                username=data["username"],
+                password=data["password"],
+                folder=data["folder"],
+                notify_all=data["notify_all"],
+            )
+        except MailAlertError as error:
+            _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Connected to “%(name)s”. Mail arriving from now on will be checked every minute.")
+                % {"name": mailbox.name},
+            )
+            return redirect("mailalerts_index")
+    return _mailbox_page(request, form, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_edit(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = access_mailbox(request.user, mailbox_id)
+    initial = {
+        field: getattr(mailbox, field)
+        for field in ("name", "host", "port", "security", "username", "folder", "notify_all", "active")
+    }
+    form = MailboxForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            mailbox_update(mailbox=mailbox, **{field: data[field] for field in MailboxForm.base_fields})
+        except MailAlertError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("“%(name)s” saved.") % {"name": mailbox.name})
+            return redirect("mailalerts_index")
+    return _mailbox_page(request, form, mailbox)
+
+
+def _mailbox_page(request: HttpRequest, form: MailboxForm, mailbox: Mailbox | None) -> HttpResponse:
+    status = 400 if form.errors else 200
+    return render(request, "mailalerts/mailbox_form.html", {"form": form, "mailbox": mailbox}, status=status)
+
+
+@login_required
+@require_POST
+def mailbox_test_view(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = access_mailbox(request.user, mailbox_id)
+    try:
+        state = mailbox_test(mailbox=mailbox)
+    except MailboxError as error:
+        messages.error(request, _("“%(name)s”: %(error)s") % {"name": mailbox.name, "error": error})
+    else:
+        messages.success(
+            request,
+            _("“%(name)s” works: the folder %(folder)s opens (next UID %(uid)s).")
+            % {"name": mailbox.name, "folder": mailbox.folder, "uid": state.uidnext},
+        )
+    return redirect("mailalerts_index")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_delete_view(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = access_mailbox(request.user, mailbox_id)
+    if request.method == "POST":
+        mailbox_delete(mailbox=mailbox)
+        messages.success(request, _("“%(name)s” is no longer watched.") % {"name": mailbox.name})
+        return redirect("mailalerts_index")
+    return render(request, "mailalerts/confirm_delete.html", {"thing": mailbox})
+
+
+FILTER_FIELDS = list(MailFilterForm.base_fields)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filter_new(request: HttpRequest) -> HttpResponse:
+    return _filter_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filter_edit(request: HttpRequest, filter_id: int) -> HttpResponse:
+    return _filter_page(request, access_mail_filter(request.user, filter_id))
+
+
+def _filter_page(request: HttpRequest, mail_filter: MailFilter | None) -> HttpResponse:
+    initial = {field: getattr(mail_filter, field) for field in FILTER_FIELDS} if mail_filter else None
+    form = MailFilterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data}
+        data["sender_test"] = data["sender_test"] or "contains"
+        data["recipient_test"] = data["recipient_test"] or "contains"
+        try:
+            saved = mail_filter_save(user=request.user, mail_filter=mail_filter, **data)
+        except MailAlertError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            return redirect("mailalerts_index")
+    status = 400 if form.errors else 200
+    context = {"form": form, "mail_filter": mail_filter, "needs_mobile": not request.user.mobile}
+    return render(request, "mailalerts/filter_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def filter_move(request: HttpRequest, filter_id: int) -> HttpResponse:
+    mail_filter_move(
+        mail_filter=access_mail_filter(request.user, filter_id), up=request.POST.get("direction") != "down"
+    )
+    return redirect("mailalerts_index")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
+    mail_filter = access_mail_filter(request.user, filter_id)
+    if request.method == "POST":
+        mail_filter_delete(mail_filter=mail_filter)
+        messages.success(request, _("Filter “%(name)s” deleted.") % {"name": mail_filter.name})
+        return redirect("mailalerts_index")
+    return render(request, "mailalerts/confirm_delete.html", {"thing": mail_filter})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_settings(request: HttpRequest) -> HttpResponse:
+    prefs = alert_settings_for(user=request.user)
+    initial = {
+        field: getattr(prefs, field)
+        for field in ("quiet_start", "quiet_end", "quiet_mode", "max_per_hour", "max_per_day")
+    }
+    form = AlertSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            alert_settings_save(user=request.user, **form.cleaned_data)
+        except MailAlertError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Quiet hours and caps saved."))
+            return redirect("mailalerts_index")
+    context = {"form": form, "time_zone": request.user.time_zone}
+    return render(request, "mailalerts/settings.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def alert_log_view(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.alert_log(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "mailalerts/log.html", {"page": page})
