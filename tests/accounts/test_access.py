@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Contact, ContactList, ListMember
+from mailalerts.models import Mailbox, MailFilter
 from messaging.models import Broadcast, Message, MessageTemplate
 from reminders.models import Event, Reminder
 from reminders.services import calendar_create, event_save, reminder_add
@@ -45,6 +46,12 @@ ROUTES = {
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
     "messages_detail": lambda o: {"broadcast_id": o["broadcast"].pk},
     "message_template_delete": lambda o: {"template_id": o["template"].pk},
+    "mailalerts_mailbox_edit": lambda o: {"mailbox_id": o["mailbox"].pk},
+    "mailalerts_mailbox_test": lambda o: {"mailbox_id": o["mailbox"].pk},
+    "mailalerts_mailbox_delete": lambda o: {"mailbox_id": o["mailbox"].pk},
+    "mailalerts_filter_edit": lambda o: {"filter_id": o["filter"].pk},
+    "mailalerts_filter_move": lambda o: {"filter_id": o["filter"].pk},
+    "mailalerts_filter_delete": lambda o: {"filter_id": o["filter"].pk},
 }
 # Pages that take an id in the query string.
 QUERY_ROUTES = {
@@ -108,6 +115,10 @@ def scope_objects(book, owner=None, group=None):
         time_zone="Europe/Brussels",
     )
     reminder = reminder_add(event=event, user=message.user, minutes_before=15)
+    mailbox = Mailbox.objects.create(
+        user=message.user, name="Secret", host="imap.example.com", port=993, username="x", password_encrypted=b"x"
+    )
+    mail_filter = MailFilter.objects.create(user=message.user, name="Secret", subject="x")
     return {
         "book": book,
         "contact": contact,
@@ -119,6 +130,8 @@ def scope_objects(book, owner=None, group=None):
         "reminder": reminder,
         "broadcast": broadcast,
         "template": template,
+        "mailbox": mailbox,
+        "filter": mail_filter,
     }
 
 
@@ -142,6 +155,8 @@ def snapshot():
         list(ContactList.objects.values_list("id", "name", "owner_id", "group_id").order_by("id")),
         list(ListMember.objects.values_list("id").order_by("id")),
         list(MessageTemplate.objects.values_list("id", "name").order_by("id")),
+        list(Mailbox.objects.values_list("id", "name", "host", "active").order_by("id")),
+        list(MailFilter.objects.values_list("id", "name", "position").order_by("id")),
     )
 
 

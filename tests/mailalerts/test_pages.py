@@ -1,0 +1,108 @@
+"""The mail alerts pages through Django's client, against the real Dovecot."""
+
+import pytest
+from django.urls import reverse
+
+from mailalerts.models import AlertLog, Mailbox, MailFilter
+from tests.fakes.dovecot import simple_message
+from tests.mailalerts.conftest import connect, poll
+
+
+@pytest.fixture
+def logged_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def mailbox_form(dovecot, account, **changes):
+    return {
+        "name": "Work",
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "security": "starttls",
+        "username": account[0],
+        "password": account[1],
+        "folder": "INBOX",
+        "notify_all": "on",
+        "active": "on",
+        **changes,
+    }
+
+
+def test_connecting_a_mailbox_tests_it_and_never_shows_the_password_back(logged_in, owner, dovecot, imap_account):
+    response = logged_in.post(reverse("mailalerts_mailbox_new"), mailbox_form(dovecot, imap_account), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Connected to “Work”" in page and imap_account[0] in page
+    mailbox = Mailbox.objects.get(user=owner)
+    edit = logged_in.get(reverse("mailalerts_mailbox_edit", args=[mailbox.pk])).content.decode()
+    assert imap_account[1] not in page + edit
+    assert 'type="password"' in edit
+
+
+def test_a_wrong_password_shows_the_servers_message_and_saves_nothing(logged_in, dovecot, imap_account):
+    form = mailbox_form(dovecot, imap_account, password="wrong")
+    response = logged_in.post(reverse("mailalerts_mailbox_new"), form)
+    assert response.status_code == 400
+    assert "The server refused the login: [AUTHENTICATIONFAILED] Authentication failed." in response.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+def test_bad_mailbox_fields_are_named(logged_in, dovecot, imap_account):
+    response = logged_in.post(
+        reverse("mailalerts_mailbox_new"), mailbox_form(dovecot, imap_account, host="not a host!", port="99999")
+    )
+    assert response.status_code == 400
+    assert not Mailbox.objects.exists()
+
+
+def test_test_connection_reports_a_failure_in_words(logged_in, owner, dovecot, imap_account):
+    mailbox = connect(owner, dovecot, imap_account)
+    Mailbox.objects.filter(pk=mailbox.pk).update(folder="Gone")
+    page = logged_in.post(reverse("mailalerts_mailbox_test", args=[mailbox.pk]), follow=True).content.decode()
+    assert "“Work”: The folder “Gone” cannot be opened" in page
+
+
+def test_a_filter_with_no_criteria_is_refused_on_the_page(logged_in):
+    response = logged_in.post(reverse("mailalerts_filter_new"), {"name": "All", "match": "all", "active": "on"})
+    assert response.status_code == 400
+    assert "Give at least one criterion" in response.content.decode()
+    assert not MailFilter.objects.exists()
+
+
+def test_filters_are_created_ordered_and_shown(logged_in, owner):
+    for name, subject in (("First", "a"), ("Second", "b")):
+        response = logged_in.post(
+            reverse("mailalerts_filter_new"),
+            {"name": name, "match": "all", "subject": subject, "notify_to": "0476 11 22 33", "active": "on"},
+        )
+        assert response.status_code == 302
+    second = MailFilter.objects.get(name="Second")
+    assert second.notify_to == "+32476112233"
+    logged_in.post(reverse("mailalerts_filter_move", args=[second.pk]), {"direction": "up"})
+    page = logged_in.get(reverse("mailalerts_index")).content.decode()
+    listed = page[page.index('data-testid="filters"') :]
+    assert listed.index("Second") < listed.index("First")
+
+
+def test_quiet_hours_and_caps_are_saved_and_shown(logged_in):
+    form = {"quiet_start": "22:00", "quiet_end": "07:00", "quiet_mode": "drop", "max_per_hour": 5, "max_per_day": 20}
+    assert logged_in.post(reverse("mailalerts_settings"), form).status_code == 302
+    page = logged_in.get(reverse("mailalerts_index")).content.decode()
+    assert "No alert SMS from 22:00 to 07:00" in page and "At most 5 alert SMS an hour and 20 a day" in page
+    bad = logged_in.post(reverse("mailalerts_settings"), {**form, "quiet_end": ""})
+    assert bad.status_code == 400 and "Give both the start and the end" in bad.content.decode()
+
+
+def test_the_log_shows_sent_and_skipped_alerts_with_the_reason(logged_in, owner, dovecot, imap_account):
+    from mailalerts.services import alert_settings_save
+
+    alert_settings_save(user=owner, quiet_start=None, quiet_end=None, max_per_hour=1, max_per_day=10)
+    mailbox = connect(owner, dovecot, imap_account)
+    dovecot.append_many(imap_account[0], [simple_message(subject="One"), simple_message(subject="Two")])
+    poll(mailbox)
+    assert AlertLog.objects.count() == 2
+    page = logged_in.get(reverse("mailalerts_log")).content.decode()
+    assert "Anna Smith: One" in page and "SMS sent" in page
+    assert "Anna Smith: Two" in page and "the cap of 1 alert SMS per hour is reached" in page
+    assert "see the SMS" in page
