@@ -27,7 +27,7 @@ def test_a_worker_polls_the_mailbox_and_the_alert_reaches_the_gateway_once(owner
             started = timezone.now()
             Mailbox.objects.filter(pk=mailbox.pk).update(next_poll_at=started)
             tick.apply_async()
-            wait_until(lambda: (Mailbox.objects.get(pk=mailbox.pk).last_poll_at or started) > started)
+            wait_until(lambda since=started: (Mailbox.objects.get(pk=mailbox.pk).last_poll_at or since) > since)
         wait_until(lambda: AlertLog.objects.filter(message__recipients__status=RecipientStatus.ACCEPTED).exists())
 
     assert [(r["To"], r["Body"]) for r in fake.requests] == [(owner.mobile, "Mail from Boss: Call me")]
