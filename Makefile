@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sms_pages.py
 	$(BIN)/python bench/reminders_tick.py
 	$(BIN)/python bench/messages_tool.py
+	$(BIN)/python bench/mail_alerts.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
