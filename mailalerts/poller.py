@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from kombu.exceptions import OperationalError
 
 from messaging.services import BatchSend, message_send_batch
 
@@ -44,7 +45,11 @@ def mailalerts_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     from .tasks import poll_mailbox
 
     for mailbox_id, token in claimed:
-        poll_mailbox.delay(mailbox_id, token)
+        try:
+            poll_mailbox.delay(mailbox_id, token)
+        except OperationalError as error:
+            # The broker is down: the lease runs out and a later tick claims the mailbox again.
+            logger.warning("mailbox %s poll not enqueued: %s", mailbox_id, error)
     return {"polls": len(claimed), "summaries": summaries_send(now=now)}
 
 
@@ -97,9 +102,10 @@ def _record_poll(
     mailbox_id: int, token: str, state: imap.FolderState, mails: list[NewMail], left_out: int, now: dt.datetime
 ) -> str:
     with transaction.atomic():
-        mailbox = Mailbox.objects.select_for_update().select_related("user").get(pk=mailbox_id)
-        if mailbox.lease_token != token:
-            return "not-ours"  # our lease expired and another poll took the mailbox: it records
+        mailbox = Mailbox.objects.select_for_update().select_related("user").filter(pk=mailbox_id).first()
+        if mailbox is None or mailbox.lease_token != token:
+            # Deleted meanwhile, or our lease expired and another poll took the mailbox: it records.
+            return "not-ours"
         outcome = "quiet"
         if mailbox.uidvalidity != state.uidvalidity:
             # The server renumbered the folder: what is in it now is not news.
@@ -131,8 +137,8 @@ def _record_failure(mailbox_id: int, token: str, error: str) -> str:
     """Back off (interval x 2^failures, at most MAILALERTS_MAX_BACKOFF) and, once, tell the user."""
     now = timezone.now()
     with transaction.atomic():
-        mailbox = Mailbox.objects.select_for_update().select_related("user").get(pk=mailbox_id)
-        if mailbox.lease_token != token:
+        mailbox = Mailbox.objects.select_for_update().select_related("user").filter(pk=mailbox_id).first()
+        if mailbox is None or mailbox.lease_token != token:
             return "not-ours"
         mailbox.failures += 1
         wait = min(settings.MAILALERTS_POLL_INTERVAL * 2**mailbox.failures, settings.MAILALERTS_MAX_BACKOFF)

@@ -86,11 +86,18 @@ def mailbox_update(
     if password or before != after:
         if before[0] != after[0] or before[3:] != after[3:]:
             mailbox.uidvalidity = None  # another account or folder: its mail so far is not new
-        _connect_and_position(mailbox, password or crypto.decrypt(mailbox.password_encrypted), now or timezone.now())
+        _connect_and_position(mailbox, password or _stored_password(mailbox), now or timezone.now())
     elif active and mailbox.next_poll_at is None:
         mailbox.next_poll_at = now or timezone.now()
     mailbox.save()
     return mailbox
+
+
+def _stored_password(mailbox: Mailbox) -> str:
+    try:
+        return crypto.decrypt(mailbox.password_encrypted)
+    except crypto.PasswordUnreadable:
+        raise MailAlertError(_("The stored password cannot be read any more: enter it again."), "password") from None
 
 
 def mailbox_test(*, mailbox: Mailbox) -> imap.FolderState:

@@ -172,3 +172,37 @@ def test_a_failing_mailbox_backs_off_tells_the_user_once_and_others_keep_being_p
     good.refresh_from_db()
     assert good.failures == 0
     assert AlertLog.objects.filter(status=AlertStatus.SENT).count() == 1  # the good one alerted
+
+
+def test_a_password_stored_under_a_retired_key_asks_for_it_again(owner, dovecot, imap_account, settings):
+    mailbox = connect(owner, dovecot, imap_account)
+    settings.MAILBOX_PASSWORD_KEYS = ["bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleSE="]  # the old key is gone
+    with pytest.raises(MailAlertError, match="enter it again"):
+        mailbox_update(
+            mailbox=mailbox,
+            name="Work",
+            host=mailbox.host,
+            port=mailbox.port,
+            security="tls",
+            username=mailbox.username,
+        )
+    assert poll(mailbox) == "failed"
+    mailbox.refresh_from_db()
+    assert mailbox.last_error == "The stored password cannot be read any more: enter it again."
+
+
+def test_a_key_rotation_keeps_stored_passwords_readable(owner, dovecot, imap_account, settings):
+    mailbox = connect(owner, dovecot, imap_account)
+    settings.MAILBOX_PASSWORD_KEYS = ["bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleSE=", *settings.MAILBOX_PASSWORD_KEYS]
+    dovecot.append(imap_account[0], simple_message(subject="after rotation"))
+    assert poll(mailbox) == "new:1"
+
+
+def test_a_mailbox_deleted_while_claimed_is_not_polled(owner, dovecot, imap_account):
+    from mailalerts.poller import mailbox_poll, mailboxes_claim_due
+
+    mailbox = connect(owner, dovecot, imap_account)
+    Mailbox.objects.filter(pk=mailbox.pk).update(next_poll_at=timezone.now())
+    [(mailbox_id, token)] = mailboxes_claim_due(now=timezone.now())
+    mailbox.delete()
+    assert mailbox_poll(mailbox_id=mailbox_id, token=token) == "not-ours"
