@@ -1,7 +1,7 @@
 """Mailbox passwords at rest: Fernet (AES-128-CBC + HMAC) with keys from the environment.
 
 MAILBOX_PASSWORD_KEYS lists keys newest first: the first encrypts, all decrypt, so a
-key is rotated by putting a new one in front (and re-saving, or `rotate`).
+key is rotated by putting a new one in front (a password is re-encrypted when saved).
 """
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -32,8 +32,3 @@ def decrypt(token: bytes | memoryview) -> str:
         return _cipher().decrypt(bytes(token)).decode()
     except InvalidToken:
         raise PasswordUnreadable from None
-
-
-def rotate(token: bytes | memoryview) -> bytes:
-    """The same password encrypted with the newest key."""
-    return _cipher().rotate(bytes(token))

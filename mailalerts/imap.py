@@ -40,7 +40,6 @@ class Server:
     security: str
     username: str
     password: str
-    folder: str = "INBOX"
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def session(server: Server) -> Iterator[IMAPClient]:
     try:
         check_host_allowed(server.host, server.port)
         client = _open(server)
-        client.login(server.username, server.password)
+        _login(client, server.username, server.password)
         yield client
     except MailboxError:
         raise
@@ -133,6 +132,15 @@ def _open(server: Server) -> IMAPClient:
             raise MailboxError(_("The server does not offer STARTTLS; choose TLS (usually port 993)."))
         client.starttls(tls_context())
     return client
+
+
+def _login(client: IMAPClient, username: str, password: str) -> None:
+    """LOGIN takes ASCII only (imaplib would raise UnicodeEncodeError); a name or password
+    with other characters goes as UTF-8 through AUTHENTICATE PLAIN (RFC 4616)."""
+    if (username + password).isascii():
+        client.login(username, password)
+    else:
+        client.plain_login(username, password)
 
 
 def _close(client: IMAPClient) -> None:

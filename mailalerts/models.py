@@ -43,7 +43,6 @@ class Mailbox(models.Model):
     last_poll_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveIntegerField(default=0)  # consecutive failed polls
     last_error = models.CharField(max_length=500, blank=True)
-    failure_notified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

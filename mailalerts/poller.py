@@ -28,11 +28,13 @@ from django.utils.translation import override
 from kombu.exceptions import OperationalError
 
 from messaging.services import BatchSend, message_send_batch
+from smsoffice.db import bulk_update
 
-from . import crypto, imap
+from . import imap
 from .headers import NewMail
 from .models import AlertLog, AlertSettings, AlertStatus, Mailbox, MailFilter, QuietMode
 from .rules import alert_text, filter_matches, in_quiet_hours, quiet_hours_end, summary_text
+from .services import mailbox_server
 
 logger = logging.getLogger("smsoffice.mailalerts")
 LEASE = dt.timedelta(seconds=300)  # longer than a poll task may run (its hard time limit)
@@ -76,21 +78,10 @@ def mailbox_poll(*, mailbox_id: int, token: str, now: dt.datetime | None = None)
     mails: list[NewMail] = []
     left_out = 0
     try:
-        password = crypto.decrypt(mailbox.password_encrypted)
-        server = imap.Server(
-            host=mailbox.host,
-            port=mailbox.port,
-            security=mailbox.security,
-            username=mailbox.username,
-            password=password,
-            folder=mailbox.folder,
-        )
-        with imap.session(server) as client:
+        with imap.session(mailbox_server(mailbox)) as client:
             state = imap.examine(client, mailbox.folder)
             if state.uidvalidity == mailbox.uidvalidity and state.last_uid > mailbox.last_uid:
                 mails, left_out = imap.fetch_new(client, mailbox.last_uid, settings.MAILALERTS_MAX_PER_POLL)
-    except crypto.PasswordUnreadable:
-        return _record_failure(mailbox_id, token, _("The stored password cannot be read any more: enter it again."))
     except imap.MailboxError as error:
         return _record_failure(mailbox_id, token, str(error))
     except SoftTimeLimitExceeded:
@@ -127,7 +118,7 @@ def _record_poll(
             mailbox.last_uid = max([mailbox.last_uid, state.last_uid, *(mail.uid for mail in new)])
         mailbox.last_poll_at = now
         mailbox.next_poll_at = now + dt.timedelta(seconds=settings.MAILALERTS_POLL_INTERVAL)
-        mailbox.failures, mailbox.last_error, mailbox.failure_notified = 0, "", False
+        mailbox.failures, mailbox.last_error = 0, ""
         mailbox.lease_token, mailbox.lease_until = "", None
         mailbox.save()
     return outcome
@@ -145,8 +136,7 @@ def _record_failure(mailbox_id: int, token: str, error: str) -> str:
         mailbox.next_poll_at = now + dt.timedelta(seconds=wait)
         mailbox.last_error, mailbox.last_poll_at = error[:500], now
         mailbox.lease_token, mailbox.lease_until = "", None
-        if mailbox.failures >= settings.MAILALERTS_FAILURES_NOTICE and not mailbox.failure_notified:
-            mailbox.failure_notified = True
+        if mailbox.failures == settings.MAILALERTS_FAILURES_NOTICE:  # once per run of failures
             transaction.on_commit(lambda: _notify_failing(mailbox))
         mailbox.save()
     logger.info("mailbox %s poll failed (%s in a row): %s", mailbox_id, mailbox.failures, error)
@@ -317,7 +307,7 @@ def _send_summary(prefs: AlertSettings, now: dt.datetime) -> int:
                 entry.status, entry.reason = AlertStatus.FAILED, outcome[:300]
             else:
                 entry.status, entry.message = AlertStatus.SUMMARIZED, outcome
-    AlertLog.objects.bulk_update(held, ["status", "reason", "message"])
+    bulk_update(held, ["status", "reason", "message"])
     prefs.summary_due_at = None
     prefs.save(update_fields=["summary_due_at"])
     return sum(1 for outcome in outcomes.values() if not isinstance(outcome, str))

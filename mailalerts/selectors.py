@@ -16,4 +16,4 @@ def mail_filters_of(*, user: User) -> QuerySet[MailFilter]:
 
 
 def alert_log(*, user: User) -> QuerySet[AlertLog]:
-    return AlertLog.objects.filter(user=user).select_related("mailbox", "message")
+    return AlertLog.objects.filter(user=user).select_related("mailbox")

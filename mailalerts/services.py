@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import PhoneNumberError, parse_number
+from smsoffice.db import bulk_update
 
 from . import crypto, imap
 from .models import AddressTest, AlertSettings, Mailbox, MailFilter, Match, QuietMode, Security
@@ -79,34 +80,43 @@ def mailbox_update(
 ) -> Mailbox:
     """Change a mailbox; an empty password keeps the stored one. A changed connection is
     checked again, and a different account or folder starts again from its current mail."""
-    before = (mailbox.host, mailbox.port, mailbox.security, mailbox.username, mailbox.folder)
+    account = (mailbox.host, mailbox.username, mailbox.folder)
+    connection = (*account, mailbox.port, mailbox.security)
     _set_connection(mailbox, name, host, port, security, username, folder)
     mailbox.notify_all, mailbox.active = notify_all, active
-    after = (mailbox.host, mailbox.port, mailbox.security, mailbox.username, mailbox.folder)
-    if password or before != after:
-        if before[0] != after[0] or before[3:] != after[3:]:
-            mailbox.uidvalidity = None  # another account or folder: its mail so far is not new
-        _connect_and_position(mailbox, password or _stored_password(mailbox), now or timezone.now())
+    if (mailbox.host, mailbox.username, mailbox.folder) != account:
+        mailbox.uidvalidity = None  # another account or folder: its mail so far is not new
+    if password or (mailbox.host, mailbox.username, mailbox.folder, mailbox.port, mailbox.security) != connection:
+        _connect_and_position(mailbox, password, now or timezone.now())
     elif active and mailbox.next_poll_at is None:
         mailbox.next_poll_at = now or timezone.now()
     mailbox.save()
     return mailbox
 
 
-def _stored_password(mailbox: Mailbox) -> str:
-    try:
-        return crypto.decrypt(mailbox.password_encrypted)
-    except crypto.PasswordUnreadable:
-        raise MailAlertError(_("The stored password cannot be read any more: enter it again."), "password") from None
+def mailbox_server(mailbox: Mailbox, password: str = "") -> imap.Server:
+    """How to reach `mailbox`, with `password` or else the stored one.
+
+    Raises imap.MailboxError when the stored password cannot be decrypted any more (its
+    key was removed from MAILBOX_PASSWORD_KEYS).
+    """
+    if not password:
+        try:
+            password = crypto.decrypt(mailbox.password_encrypted)
+        except crypto.PasswordUnreadable:
+            raise imap.MailboxError(_("The stored password cannot be read any more: enter it again.")) from None
+    return imap.Server(
+        host=mailbox.host,
+        port=mailbox.port,
+        security=mailbox.security,
+        username=mailbox.username,
+        password=password,
+    )
 
 
 def mailbox_test(*, mailbox: Mailbox) -> imap.FolderState:
     """Connect now with the stored settings; raises imap.MailboxError with the reason."""
-    try:
-        password = crypto.decrypt(mailbox.password_encrypted)
-    except crypto.PasswordUnreadable:
-        raise imap.MailboxError(_("The stored password cannot be read any more: enter it again.")) from None
-    with imap.session(_server(mailbox, password)) as client:
+    with imap.session(mailbox_server(mailbox)) as client:
         return imap.examine(client, mailbox.folder)
 
 
@@ -136,31 +146,22 @@ def _set_connection(mailbox: Mailbox, name: str, host: str, port: int, security:
 
 
 def _connect_and_position(mailbox: Mailbox, password: str, now: dt.datetime) -> None:
-    """Log in and open the folder; mail already there never alerts (unless the folder is unchanged)."""
+    """Log in (with `password`, or the stored one when empty) and open the folder; mail
+    already there never alerts (unless the folder is unchanged)."""
     if _has_control(password) or len(password) > 1000:
         raise MailAlertError(_("The password has characters an IMAP login cannot carry."), "password")
     try:
-        with imap.session(_server(mailbox, password)) as client:
+        server = mailbox_server(mailbox, password)
+        with imap.session(server) as client:
             state = imap.examine(client, mailbox.folder)
     except imap.MailboxError as error:
         raise MailAlertError(str(error)) from None
     if mailbox.uidvalidity != state.uidvalidity:
         mailbox.uidvalidity, mailbox.last_uid = state.uidvalidity, state.last_uid
-    mailbox.password_encrypted = crypto.encrypt(password)
-    mailbox.failures, mailbox.last_error, mailbox.failure_notified = 0, "", False
+    mailbox.password_encrypted = crypto.encrypt(server.password)
+    mailbox.failures, mailbox.last_error = 0, ""
     mailbox.next_poll_at = now + dt.timedelta(seconds=settings.MAILALERTS_POLL_INTERVAL) if mailbox.active else None
     mailbox.lease_token, mailbox.lease_until = "", None
-
-
-def _server(mailbox: Mailbox, password: str) -> imap.Server:
-    return imap.Server(
-        host=mailbox.host,
-        port=mailbox.port,
-        security=mailbox.security,
-        username=mailbox.username,
-        password=password,
-        folder=mailbox.folder,
-    )
 
 
 def _has_control(text: str) -> bool:
@@ -252,7 +253,7 @@ def mail_filter_move(*, mail_filter: MailFilter, up: bool) -> None:
             filters[index], filters[other] = filters[other], filters[index]
         for position, item in enumerate(filters):
             item.position = position
-        MailFilter.objects.bulk_update(filters, ["position"])
+        bulk_update(filters, ["position"])
 
 
 # Quiet hours and caps ------------------------------------------------------------------------

@@ -121,11 +121,17 @@ def mailbox_test_view(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mailbox_delete_view(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     mailbox = access_mailbox(request.user, mailbox_id)
+    done = _("“%(name)s” is no longer watched.") % {"name": mailbox.name}
+    return _confirm_delete(request, mailbox, lambda: mailbox_delete(mailbox=mailbox), done)
+
+
+def _confirm_delete(request: HttpRequest, thing: Mailbox | MailFilter, delete, done: str) -> HttpResponse:
+    """GET asks "Delete “name”?"; POST deletes (through the service given) and says `done`."""
     if request.method == "POST":
-        mailbox_delete(mailbox=mailbox)
-        messages.success(request, _("“%(name)s” is no longer watched.") % {"name": mailbox.name})
+        delete()
+        messages.success(request, done)
         return redirect("mailalerts_index")
-    return render(request, "mailalerts/confirm_delete.html", {"thing": mailbox})
+    return render(request, "mailalerts/confirm_delete.html", {"thing": thing})
 
 
 FILTER_FIELDS = list(MailFilterForm.base_fields)
@@ -175,21 +181,15 @@ def filter_move(request: HttpRequest, filter_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
     mail_filter = access_mail_filter(request.user, filter_id)
-    if request.method == "POST":
-        mail_filter_delete(mail_filter=mail_filter)
-        messages.success(request, _("Filter “%(name)s” deleted.") % {"name": mail_filter.name})
-        return redirect("mailalerts_index")
-    return render(request, "mailalerts/confirm_delete.html", {"thing": mail_filter})
+    done = _("Filter “%(name)s” deleted.") % {"name": mail_filter.name}
+    return _confirm_delete(request, mail_filter, lambda: mail_filter_delete(mail_filter=mail_filter), done)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def alert_settings(request: HttpRequest) -> HttpResponse:
     prefs = alert_settings_for(user=request.user)
-    initial = {
-        field: getattr(prefs, field)
-        for field in ("quiet_start", "quiet_end", "quiet_mode", "max_per_hour", "max_per_day")
-    }
+    initial = {field: getattr(prefs, field) for field in AlertSettingsForm.base_fields}
     form = AlertSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,6 +2,7 @@ import pytest
 from celery._state import _set_task_join_will_block
 from django.db import connection
 
+from messaging.gateways.locmem import LocmemGateway
 from tests.factories import PASSWORD, ContactFactory, PrivateBookFactory, UserFactory
 
 
@@ -27,6 +28,14 @@ def _celery_join_flag():
     """
     yield
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def locmem_gateway():
+    """The test settings' SMS gateway, emptied around every test: `outbox`, `script`."""
+    LocmemGateway.reset()
+    yield LocmemGateway
+    LocmemGateway.reset()
 
 
 @pytest.fixture

@@ -189,7 +189,7 @@ class DovecotServer:
 
     def client(self, user: str) -> IMAPClient:
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
-        client.login(user, self._users[user])
+        client.plain_login(user, self._users[user])  # AUTHENTICATE PLAIN: UTF-8 passwords too
         return client
 
     def append(self, user: str, message: bytes | str, folder: str = "INBOX", flags: tuple = ()) -> None:

@@ -13,7 +13,6 @@ from credits.services import account_for
 from mailalerts.models import Mailbox
 from mailalerts.poller import mailbox_poll, mailboxes_claim_due
 from mailalerts.services import mailbox_connect
-from messaging.gateways.locmem import LocmemGateway
 from tests.factories import UserFactory
 from tests.fakes.dovecot import DOVECOT, DovecotServer
 
@@ -35,13 +34,6 @@ def dovecot():
 @pytest.fixture(autouse=True)
 def trust_dovecot(settings, dovecot):
     settings.MAILALERTS_CA_FILE = str(dovecot.ca_file)
-
-
-@pytest.fixture(autouse=True)
-def locmem_gateway():
-    LocmemGateway.reset()
-    yield LocmemGateway
-    LocmemGateway.reset()
 
 
 @pytest.fixture

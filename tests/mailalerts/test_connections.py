@@ -206,3 +206,14 @@ def test_a_mailbox_deleted_while_claimed_is_not_polled(owner, dovecot, imap_acco
     [(mailbox_id, token)] = mailboxes_claim_due(now=timezone.now())
     mailbox.delete()
     assert mailbox_poll(mailbox_id=mailbox_id, token=token) == "not-ours"
+
+
+def test_a_password_with_non_ascii_characters_logs_in(owner, dovecot, imap_account):
+    """IMAP LOGIN is ASCII only: such a password goes through AUTHENTICATE PLAIN (UTF-8)."""
+    account = (imap_account[0], "pässwörd-été")
+    dovecot.add_user(*account)
+    mailbox = connect(owner, dovecot, account)
+    dovecot.append(account[0], simple_message(subject="Grüße"))
+    assert poll(mailbox) == "new:1"
+    with pytest.raises(MailAlertError, match="^The server refused the login"):
+        connect(owner, dovecot, (account[0], "pässwörd-faux"), name="Wrong")

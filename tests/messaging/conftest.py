@@ -3,14 +3,6 @@ import pytest
 from accounts.services import PhoneEntry, address_books_ensure, contact_save
 from credits.models import Plan
 from credits.services import account_for, credits_grant
-from messaging.gateways.locmem import LocmemGateway
-
-
-@pytest.fixture(autouse=True)
-def locmem_gateway():
-    LocmemGateway.reset()
-    yield LocmemGateway
-    LocmemGateway.reset()
 
 
 @pytest.fixture

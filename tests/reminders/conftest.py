@@ -5,18 +5,10 @@ import pytest
 
 from credits.models import Plan
 from credits.services import account_for
-from messaging.gateways.locmem import LocmemGateway
 from reminders.services import calendar_create
 from tests.factories import UserFactory
 
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
-
-
-@pytest.fixture(autouse=True)
-def locmem_gateway():
-    LocmemGateway.reset()
-    yield LocmemGateway
-    LocmemGateway.reset()
 
 
 @pytest.fixture
