@@ -16,7 +16,6 @@ claimed, and a claim whose worker died becomes `unknown`, never resent blindly.
 import datetime as dt
 import logging
 import unicodedata
-import uuid
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,7 +25,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +39,7 @@ from .fax.pdf import FaxCover, fax_pdf
 from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
 from .mail import send_each
 from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate, Recipient
+from .outbox import claim_rows, take_unenqueued
 from .outgoing_email import broadcast_email
 from .services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
 
@@ -193,16 +192,8 @@ def broadcast_send(*, user: User, draft: Draft, idempotency_key: str = "", now: 
 def deliveries_dispatch(*, delivery_ids: Sequence[int], now: dt.datetime | None = None) -> int:
     """Send the queued email and fax copies among `delivery_ids`; returns how many were tried."""
     now = now or timezone.now()
-    claim = uuid.uuid4().hex
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=delivery_ids, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
-            .values_list("pk", flat=True)
-        )
-        Delivery.objects.filter(pk__in=ids).update(
-            status=DeliveryStatus.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
-        )
+    queued = Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.QUEUED)
+    claim, ids = claim_rows(queued, status=DeliveryStatus.SENDING, now=now)
     # Committed: from here on these copies are never sent again automatically.
     if not ids:
         return 0
@@ -223,16 +214,8 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         status=DeliveryStatus.UNKNOWN,
         error_reason=_("The worker stopped while sending: check with the recipient before sending again."),
     )
-    lost = now - dt.timedelta(seconds=settings.SMS_OUTBOX_GRACE)
     with transaction.atomic():
-        due = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
-            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost))
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[: settings.SMS_SWEEP_BATCH]
-        )
-        Delivery.objects.filter(pk__in=due).update(enqueued_at=now)
+        due = [pk for (pk,) in take_unenqueued(Delivery.objects.filter(status=DeliveryStatus.QUEUED), now=now)]
         transaction.on_commit(lambda: enqueue_deliveries(due))
     return {"copies_unknown": unknown, "copies_enqueued": len(due)}
 

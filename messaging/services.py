@@ -17,14 +17,12 @@ A worker that dies after claiming leaves the row `submitting`; the sweep turns i
 import datetime as dt
 import logging
 import unicodedata
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +45,7 @@ from . import segments
 from .gateways import get_gateway
 from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, OutgoingSMS, SendResult, StatusUpdate
 from .models import RANK, Message, MessageStatus, Recipient, RecipientStatus, SendingLimits
+from .outbox import claim_rows, take_unenqueued
 
 logger = logging.getLogger("smsoffice.sms")
 ALLOWED_CONTROL = {"\n", "\r"}
@@ -383,16 +382,8 @@ def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None
     claimed by one worker only.
     """
     now = now or timezone.now()
-    claim = uuid.uuid4().hex
-    with transaction.atomic():
-        ids = list(
-            Recipient.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=recipient_ids, status=RecipientStatus.QUEUED, next_attempt_at__lte=now)
-            .values_list("pk", flat=True)
-        )
-        Recipient.objects.filter(pk__in=ids).update(
-            status=RecipientStatus.SUBMITTING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
-        )
+    queued = Recipient.objects.filter(pk__in=recipient_ids, status=RecipientStatus.QUEUED)
+    claim, ids = claim_rows(queued, status=RecipientStatus.SUBMITTING, now=now)
     # Committed: from here on these rows are never sent again automatically.
     if not ids:
         return 0
@@ -712,16 +703,10 @@ def _expire_stale_claims(now: dt.datetime) -> int:
 
 def _enqueue_due(now: dt.datetime) -> int:
     """Due rows with no recent task: retries whose time came, and rows whose task was lost."""
-    lost = now - dt.timedelta(seconds=settings.SMS_OUTBOX_GRACE)
     with transaction.atomic():
-        rows = list(
-            Recipient.objects.select_for_update(skip_locked=True)
-            .filter(status=RecipientStatus.QUEUED, next_attempt_at__lte=now)
-            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost))
-            .order_by("next_attempt_at")
-            .values_list("pk", "message_id")[: settings.SMS_SWEEP_BATCH]
+        rows = take_unenqueued(
+            Recipient.objects.filter(status=RecipientStatus.QUEUED), now=now, fields=("pk", "message_id")
         )
-        Recipient.objects.filter(pk__in=[pk for pk, _m in rows]).update(enqueued_at=now)
     by_message: dict[int, list[int]] = defaultdict(list)
     for pk, message_id in rows:
         by_message[message_id].append(pk)

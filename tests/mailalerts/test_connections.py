@@ -215,5 +215,5 @@ def test_a_password_with_non_ascii_characters_logs_in(owner, dovecot, imap_accou
     mailbox = connect(owner, dovecot, account)
     dovecot.append(account[0], simple_message(subject="Grüße"))
     assert poll(mailbox) == "new:1"
-    with pytest.raises(MailAlertError, match="^The server refused the login"):
+    with pytest.raises(MailAlertError, match=r"^The server refused the login"):
         connect(owner, dovecot, (account[0], "pässwörd-faux"), name="Wrong")
