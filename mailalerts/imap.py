@@ -95,7 +95,7 @@ def session(server: Server) -> Iterator[IMAPClient]:
         raise MailboxError(
             _("The secure connection to %(where)s failed: %(error)s") % {"where": where, "error": _tls_reason(error)}
         ) from None
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):  # UnicodeError: a name IDNA cannot encode ("a..b")
         raise MailboxError(_("The server %(host)s was not found (check its name).") % {"host": server.host}) from None
     except ConnectionRefusedError:
         raise MailboxError(_("%(where)s refused the connection (check the port).") % {"where": where}) from None

@@ -67,6 +67,11 @@ def test_an_unreachable_host_and_a_closed_port_say_so(owner, dovecot, imap_accou
     assert "refused the connection" in refused(owner, dovecot, imap_account, port=free_port())
 
 
+@pytest.mark.parametrize("host", ["mail..example.com", "x" * 64 + ".example.com"])
+def test_a_host_name_that_cannot_exist_is_not_found_rather_than_an_error(owner, dovecot, imap_account, host):
+    assert refused(owner, dovecot, imap_account, host=host) == f"The server {host} was not found (check its name)."
+
+
 def test_a_certificate_we_do_not_trust_is_a_tls_failure(owner, dovecot, imap_account, settings):
     settings.MAILALERTS_CA_FILE = ""
     message = refused(owner, dovecot, imap_account)
