@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from smsoffice.db import bulk_update
+from smsoffice.metrics import metrics_credits_captured
 
 from . import periods
 from .models import (
@@ -205,7 +206,7 @@ def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: d
                 raise CreditError(_("The amount must be a whole number of credits, 0 or more."))
         if item[1] or item[2]:
             by_account[item[0].account_id].append(item)
-    settled = 0
+    settled = captured = 0
     with transaction.atomic():
         for account_id, items in by_account.items():
             account = _lock(CreditAccount(pk=account_id))
@@ -224,12 +225,14 @@ def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: d
                 hold = fresh[held.pk]
                 _check_open(hold, capture + release)
                 entries += _capture(account, hold, capture, reference, usage)
+                captured += capture
                 entries += _release(account, hold, release, reference)
                 changed.append(hold)
             bulk_update(changed, ["monthly_open", "provision_open"])
             _flush_usage(account, usage)
             _save(account, entries)
             settled += len(changed)
+        metrics_credits_captured(captured)
     return settled
 
 

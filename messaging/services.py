@@ -17,7 +17,7 @@ A worker that dies after claiming leaves the row `submitting`; the sweep turns i
 import datetime as dt
 import logging
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +40,7 @@ from credits.services import (
     credits_settle_many,
 )
 from smsoffice.db import bulk_update
+from smsoffice.metrics import metrics_sms_results
 
 from . import segments
 from .gateways import get_gateway
@@ -394,6 +395,14 @@ def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None
     for alias, group in by_gateway.items():
         results = _send(alias, group)
         _record_results(claim, group, results, timezone.now())
+        counts = Counter(result.outcome.value for result in results)
+        logger.info(
+            "gateway %s answered for %s SMS of message(s) %s: %s",
+            alias,
+            len(group),
+            ",".join(str(m) for m in sorted({row.message_id for row in group})),
+            ", ".join(f"{outcome} {count}" for outcome, count in sorted(counts.items())),
+        )
     return len(rows)
 
 
@@ -577,12 +586,14 @@ def _record_results(claim: str, rows: list[Recipient], results: list[SendResult]
             )
         }
         settle: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # message id -> [capture, release]
+        outcomes: dict[str, Counter] = defaultdict(Counter)  # gateway -> outcome -> count, for /metrics
         changed = []
         for row, result in zip(rows, results, strict=True):
             recipient = current.get(row.pk)
             if recipient is None:
                 continue
             parts = row.message.segments
+            outcomes[row.message.gateway][result.outcome.value] += 1
             recipient.error_code, recipient.error_reason = result.code[:32], result.reason[:300]
             if result.outcome == Outcome.ACCEPTED:
                 recipient.status, recipient.provider_id = RecipientStatus.ACCEPTED, result.provider_id[:64]
@@ -597,6 +608,8 @@ def _record_results(claim: str, rows: list[Recipient], results: list[SendResult]
                 settle[row.message_id][1] += parts
             changed.append(recipient)
         _save_results(changed)
+        for gateway, counts in outcomes.items():
+            metrics_sms_results(gateway=gateway, outcomes=counts)
         holds = {h.reference: h for h in Hold.objects.filter(reference__in=[f"message:{m}" for m in settle])}
         credits_settle_many(
             settlements=[

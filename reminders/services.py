@@ -22,6 +22,7 @@ from django.utils.translation import override
 from accounts.models import User
 from messaging.services import BatchSend, message_send_batch
 from smsoffice.db import bulk_update
+from smsoffice.metrics import metrics_reminder_lateness
 from smsoffice.params import EARLIEST, LATEST
 
 from . import occurrences
@@ -238,6 +239,9 @@ def _fire_batch(due: list[Reminder], now: dt.datetime) -> list[str]:
         )
     ReminderFiring.objects.bulk_create(firings)
     _deliver(firings, now)
+    metrics_reminder_lateness(
+        [(now - f.reminder.next_fire_at).total_seconds() for f in firings if f.status == FiringStatus.SENT]
+    )
     bulk_update(firings, ["status", "reason", "message"])
     for reminder in due:
         _move_on(reminder)

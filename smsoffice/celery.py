@@ -10,3 +10,6 @@ app = Celery("smsoffice")
 # Every CELERY_* Django setting configures Celery (see settings/base.py).
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Connects the signals that carry a web request's id into the tasks it starts.
+from . import observability  # noqa: E402, F401

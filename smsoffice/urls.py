@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import api_token, contacts, lists, personal
 from credits import api as credits_api
@@ -11,7 +11,7 @@ from messaging import messages_views, webhooks
 from messaging import views as messaging_views
 from reminders import views as calendar_views
 
-from . import views
+from . import health, metrics, views  # noqa: F401 - metrics registers its collector
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -91,6 +91,9 @@ urlpatterns = [
     path("api/v1/segments/", messaging_api.SegmentsView.as_view(), name="api_segments"),
     path("webhooks/sms/<slug:alias>/status/", webhooks.status_callback, name="sms_status_callback"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
 ]

@@ -27,8 +27,11 @@ def test_forgotten_password_is_reset_through_the_emailed_link(client, user, pass
     form_page = client.get(link, follow=True)
     new = "a-brand-new-passphrase"
     client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
-    assert client.login(username=user.username, password=new)
-    assert not client.login(username=user.username, password=password)
+    client.post(reverse("logout"))
+    old_password = client.post(reverse("login"), {"username": user.username, "password": password})
+    assert old_password.status_code == 200 and "_auth_user_id" not in client.session
+    logged_in = client.post(reverse("login"), {"username": user.username, "password": new})
+    assert logged_in.status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client, db):

@@ -91,7 +91,8 @@ def worker_environment(**extra_env: str):
     }
     workers: list[subprocess.Popen] = []
 
-    def start_worker() -> subprocess.Popen:
+    def start_worker(log: Path | None = None) -> subprocess.Popen:
+        """A solo worker on this test's queue; its log lines (INFO and up) go to `log` if given."""
         worker = subprocess.Popen(
             [
                 sys.executable,
@@ -103,7 +104,7 @@ def worker_environment(**extra_env: str):
                 "--pool=solo",
                 "-Q",
                 queue,
-                "--loglevel=WARNING",
+                "--loglevel=INFO" if log else "--loglevel=WARNING",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
@@ -111,7 +112,7 @@ def worker_environment(**extra_env: str):
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log.open("w") if log else subprocess.DEVNULL,
         )
         workers.append(worker)
         return worker

@@ -4,6 +4,7 @@ Every value that differs between machines comes from the environment (12-factor,
 https://django-environ.readthedocs.io/); `.env.example` lists them all.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "django_prometheus",
     "accounts",
     "credits",
     "messaging",
@@ -39,7 +42,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: counts every request and its latency (/metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id for the logs, handed on to the Celery tasks the request starts.
+    "smsoffice.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "smsoffice.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +59,9 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last of the request guards: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "smsoffice.urls"
@@ -85,6 +96,28 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed logins are counted per user name and address (django-axes,
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html): after
+# AXES_FAILURE_LIMIT failures that pair is locked out for AXES_COOLOFF_MINUTES;
+# every failure is kept (admin: Axes › Access failures) and logged.
+# Per pair, not per address: an office behind one NAT address is not locked out
+# by one colleague's typos, and nobody can lock a user out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the audit: who, from where, when, which user name
+# The log line names the address, not the user name typed: people type passwords there.
+AXES_SENSITIVE_PARAMETERS = ["username"]
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout.lockout_response"
+# The address is REMOTE_ADDR: behind a reverse proxy that is the proxy's, and the
+# lockout becomes per user name (X-Forwarded-For is not trusted: clients forge it).
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -137,6 +170,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING (request ids, JSON lines), not a format of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Apps' tasks.py are autodiscovered; project-wide tasks are listed here.
 CELERY_IMPORTS = ["smsoffice.tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -161,15 +196,42 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="BE")
 CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Every line carries the request id (smsoffice/observability.py), also in Celery
+# workers for the tasks a request started. LOG_FORMAT=json: one JSON object a line.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "smsoffice.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {"()": "smsoffice.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # fontTools (under fpdf2) logs every glyph table it subsets at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    # axes says INFO at every start and successful login; its failures and lockouts are WARNINGs.
+    # twilio.http_client writes seven INFO lines (headers included) for every SMS.
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }
+
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# django-prometheus: don't label per-view metrics with every URL's name twice.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Content-Security-Policy on every response: scripts, styles and fonts only from our
+# own static files (no inline script or style, no eval), nothing framed, forms post
+# only to us. The favicon is a data: URL.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 # New users' time zone until they choose theirs in Personal data.
 DEFAULT_USER_TIME_ZONE = env("DEFAULT_USER_TIME_ZONE", default="Europe/Brussels")

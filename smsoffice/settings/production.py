@@ -4,7 +4,7 @@ Passes `manage.py check --deploy` with no warnings (a test keeps it so).
 """
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env
+from .base import LOGGING, MIDDLEWARE, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -12,6 +12,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Encrypts the IMAP passwords of mail alerts (see base.py); no default in production.
 MAILBOX_PASSWORD_KEYS = env.list("MAILBOX_PASSWORD_KEYS")
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,10 +6,12 @@ id that this table does not cover fails `test_every_route_with_an_id_is_covered`
 """
 
 import datetime as dt
+import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import Contact, ContactList, ListMember
 from mailalerts.models import Mailbox, MailFilter
@@ -84,6 +86,26 @@ def routes_with_ids(resolver: URLResolver | None = None) -> set[str]:
 
 def test_every_route_with_an_id_is_covered():
     assert routes_with_ids() - set(NOT_OBJECT_IDS) == set(ROUTES) | set(API_ROUTES)
+
+
+# The methods test_outsider_gets_404_from_the_api tries on each API route.
+API_METHODS_CHECKED = {"get", "delete"}
+
+
+def test_every_api_operation_with_an_id_is_covered():
+    """Walks the OpenAPI schema: each operation on a path with an id is one this file checks."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    uncovered = []
+    for path, operations in schema["paths"].items():
+        if "{" not in path:
+            continue
+        name = resolve(re.sub(r"\{[^}]+\}", "1", path)).url_name
+        uncovered += [
+            f"{method.upper()} {path}"
+            for method in operations
+            if name not in API_ROUTES or method not in API_METHODS_CHECKED
+        ]
+    assert uncovered == []
 
 
 def scope_objects(book, owner=None, group=None):
@@ -183,6 +205,20 @@ def test_outsider_gets_404_from_the_api(client, request, scope, name):
     assert client.get(url).status_code == 404
     assert client.delete(url).status_code == 404
     assert Message.objects.filter(pk=objects["message"].pk, status="sending").exists()
+
+
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_the_send_api_refuses_other_peoples_contacts_and_lists_by_id(client, request, scope):
+    objects = request.getfixturevalue(scope)
+    outsider = UserFactory()
+    client.force_login(outsider)
+    before = Message.objects.count()
+    body = {"contacts": [objects["contact"].pk], "lists": [objects["list"].pk], "body": "hi"}
+    response = client.post(reverse("api_messages"), body, content_type="application/json")
+    assert response.status_code == 400
+    fields = [(error["field"], error["input"]) for error in response.json()["errors"]]
+    assert fields == [("contacts", str(objects["contact"].pk)), ("lists", str(objects["list"].pk))]
+    assert Message.objects.count() == before
 
 
 @pytest.mark.parametrize("name", sorted(QUERY_ROUTES))

@@ -34,8 +34,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    """A page of a new browser context; fails the test if the page broke our Content-Security-Policy."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
+    assert violations == [], "the page did something our CSP forbids (inline script or style, eval?)"

@@ -112,3 +112,25 @@ def test_a_send_accepted_while_the_broker_is_down_goes_out_when_it_is_back(pipel
     wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
     assert sorted(r["To"] for r in fake.requests) == ["+32475000001", "+32475000002"]
     assert credit(rich_sender) == (5_000 - 2, 0)
+
+
+def test_the_request_id_follows_a_send_from_the_api_into_the_worker_log(pipeline, rich_sender, client, tmp_path):
+    log = tmp_path / "worker.log"
+    pipeline["start_worker"](log=log)
+    client.force_login(rich_sender)
+    response = client.post(
+        "/api/v1/messages/",
+        {"to": ["+32475000001"], "body": "Hi"},
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="req-follow-0001",
+    )
+    assert response.status_code == 202
+    assert response.headers["X-Request-ID"] == "req-follow-0001"
+
+    def gateway_line() -> str | None:
+        return next((line for line in log.read_text().splitlines() if "gateway default answered" in line), None)
+
+    wait_until(lambda: Recipient.objects.filter(status=RecipientStatus.ACCEPTED).exists())
+    wait_until(lambda: gateway_line() is not None, timeout=10)
+    assert "[req-follow-0001]" in gateway_line()
+    assert "accepted 1" in gateway_line()

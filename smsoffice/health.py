@@ -1,0 +1,76 @@
+"""Probes for the orchestrator, and /metrics for Prometheus. No login: nothing private is shown.
+
+/healthz: the process answers (liveness). /readyz: the database, the broker and the
+SMS gateway configuration work (readiness: send traffic here). Each failing check
+says which and why, without secrets.
+"""
+
+import hmac
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+from kombu.exceptions import OperationalError as BrokerError
+
+from messaging.gateways import check_all_gateways
+
+from .celery import app as celery_app
+
+BROKER_TIMEOUT = 2.0  # seconds: a probe must answer before the orchestrator gives up
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _broker() -> None:
+    with celery_app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
+
+
+def _gateway() -> None:
+    check_all_gateways()
+
+
+CHECKS: dict[str, Callable[[], None]] = {"database": _database, "broker": _broker, "gateway": _gateway}
+# What each check may raise when its component is down or misconfigured.
+FAILURES = (DatabaseError, BrokerError, ConnectionError, OSError, TimeoutError, ImproperlyConfigured)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except FAILURES as error:
+            results[name] = f"failing: {type(error).__name__}: {str(error)[:200]}"
+        else:
+            results[name] = "ok"
+    ready = all(value == "ok" for value in results.values())
+    return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' text format; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
+    token = settings.METRICS_TOKEN
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return HttpResponse("a metrics token is required\n", status=401, content_type="text/plain")
+    return ExportToDjangoView(request)

@@ -1,0 +1,125 @@
+"""Web security: CSP, login lockout and its audit, CSRF (htmx included), staff-only admin."""
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+
+import time_machine
+from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+WRONG = "not-the-password"
+
+
+def login(client: Client, username: str, password: str, address: str = "203.0.113.7"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_every_page_says_scripts_and_styles_come_only_from_our_own_files(client, db):
+    policy = client.get(reverse("login")).headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy
+
+
+def test_no_template_has_inline_script_style_or_event_handler():
+    # The policy would block them in the browser: this finds them before a user does.
+    # Email bodies are not web pages (mail clients ignore CSP and need inline styles).
+    inline = re.compile(r"<script(?![^>]*\ssrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in ROOT.glob("**/templates/**/*.html")
+        if ".venv" not in path.parts and "email" not in path.parts
+        for match in inline.finditer(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_api_docs_page_loads_its_script_from_a_file_not_inline(logged_in):
+    page = logged_in.get(reverse("api_docs")).content.decode()
+    assert re.search(r"<script(?![^>]*\ssrc=)[^>]*>\s*\S", page) is None
+
+
+def test_five_wrong_passwords_lock_that_user_from_that_address_and_are_audited(client, user, password, caplog):
+    caplog.set_level(logging.WARNING, logger="axes")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert login(client, user.username, WRONG).status_code == 200  # the form again, with its error
+    locked = login(client, user.username, WRONG)
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert f"paused for {settings.AXES_COOLOFF_MINUTES} minutes" in locked.content.decode()
+    # Even the right password is refused while locked.
+    assert login(client, user.username, password).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    # Audit: every failure, with the user name tried and the address, kept and logged.
+    failures = AccessFailureLog.objects.filter(username=user.username)
+    assert failures.count() == settings.AXES_FAILURE_LIMIT + 1
+    assert set(failures.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("axes")]
+    assert sum("login failure by" in line for line in logged) == settings.AXES_FAILURE_LIMIT + 1
+    assert any(line.startswith("AXES: Locking out") for line in logged)
+    assert all("203.0.113.7" in line for line in logged)
+    assert not any(user.username in line for line in logged)  # what was typed as a user name stays out
+
+
+def test_a_locked_pair_does_not_lock_the_user_elsewhere_nor_others_here(client, user, password, db):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, user.username, WRONG)
+    colleague = UserFactory()
+    assert login(Client(), colleague.username, password).status_code == 302  # same address, another user
+    assert login(Client(), user.username, password, address="198.51.100.1").status_code == 302
+
+
+def test_the_lock_ends_after_the_cool_off(client, user, password):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, user.username, WRONG)
+    with time_machine.travel(dt.timedelta(minutes=settings.AXES_COOLOFF_MINUTES + 1)):
+        assert login(client, user.username, password).status_code == 302
+    # A success starts the count again.
+    assert not AccessAttempt.objects.filter(username=user.username, failures_since_start__gt=0).exists()
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(reverse("contact_create"), {"name": "Eve"})
+    assert response.status_code == 403
+
+
+def test_htmx_posts_carry_the_csrf_token_in_a_header(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    page = client.get(reverse("sms_compose")).content.decode()
+    token = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page).group(1)
+    data = {"body": "Hello", "with_signature": ""}
+    assert client.post(reverse("sms_counter"), data, HTTP_HX_REQUEST="true").status_code == 403
+    counted = client.post(reverse("sms_counter"), data, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    assert counted.status_code == 200
+    assert "5 characters" in counted.content.decode()
+
+
+def test_the_admin_is_for_staff_only(client, user):
+    client.force_login(user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("admin:login"))
+    user.is_staff = True
+    user.save()
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_failed_logins_are_listed_for_administrators(client, user, db):
+    login(Client(), user.username, WRONG)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(reverse("admin:axes_accessfailurelog_changelist")).content.decode()
+    assert user.username in page and "203.0.113.7" in page
