@@ -1,6 +1,6 @@
 """REST API: send SMS, follow a send, cancel a scheduled one, count segments."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -61,6 +61,24 @@ SHORT = inline_serializer(
 )
 
 
+def invalid_input(serializer: serializers.Serializer) -> Response:
+    """A 400 in the same shape as a refused send: one problem per field (and per list item)."""
+    data = serializer.initial_data if isinstance(serializer.initial_data, dict) else {}
+    problems = []
+    for field, errors in serializer.errors.items():
+        given = data.get(field, "")
+        # A list field's errors come per item index: {"to": {3: ["..."]}}.
+        items = errors.items() if isinstance(errors, dict) else [(None, errors)]
+        for index, messages in items:
+            value = given[index] if index is not None and isinstance(given, list) else given
+            for message in messages if isinstance(messages, list) else [messages]:
+                problems.append({"field": field, "input": str(value)[:200], "reason": str(message)})
+    return Response(
+        {"detail": "The request has errors: see each one below.", "errors": problems},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
 def message_body(message: Message) -> dict:
     return MessageOut(
         {
@@ -78,7 +96,8 @@ class MessagesView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = SendSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            return invalid_input(data)
         values = data.validated_data
         try:
             message = message_send(
@@ -135,12 +154,13 @@ class SegmentsOut(serializers.Serializer):
 class SegmentsView(APIView):
     @extend_schema(
         request=SegmentsIn,
-        responses={200: SegmentsOut, 400: OpenApiResponse(description="bad body")},
+        responses={200: SegmentsOut, 400: REFUSED},
         summary="Count the parts of exactly this text",
     )
     def post(self, request: Request) -> Response:
         data = SegmentsIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            return invalid_input(data)
         info = segments.count(data.validated_data["body"])
         return Response(
             SegmentsOut(

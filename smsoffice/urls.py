@@ -11,7 +11,7 @@ from messaging import messages_views, webhooks
 from messaging import views as messaging_views
 from reminders import views as calendar_views
 
-from . import health, metrics, views  # noqa: F401 - metrics registers its collector
+from . import api_errors, health, metrics, views  # noqa: F401 - metrics registers its collector
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -97,3 +97,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
 ]
+
+# JSON errors under /api/, Django's pages elsewhere (smsoffice/api_errors.py).
+handler400 = api_errors.bad_request
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error

@@ -116,3 +116,34 @@ def test_the_schema_documents_the_messaging_endpoints(api):
     schema = api.get(reverse("api_schema")).content.decode()
     for path in ("/api/v1/messages/", "/api/v1/messages/{message_id}/", "/api/v1/segments/"):
         assert path in schema
+
+
+# Found by schemathesis (tests/test_api_fuzz.py): each answered outside the schema before.
+def test_a_missing_field_is_a_400_in_the_documented_shape(api):
+    response = api.post(reverse("api_messages"), {"to": ["+32475123456"]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "body", "input": "", "reason": "This field is required."}]
+
+
+def test_a_bad_item_in_a_list_names_that_item(api):
+    response = api.post(reverse("api_messages"), {"contacts": [1, "x"], "body": "hi"}, format="json")
+    assert response.json()["errors"] == [{"field": "contacts", "input": "x", "reason": "A valid integer is required."}]
+
+
+def test_malformed_json_is_a_400_in_the_documented_shape(api):
+    response = api.generic("POST", reverse("api_messages"), "\x00", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [] and "JSON parse error" in response.json()["detail"]
+
+
+def test_a_form_encoded_body_is_refused_with_415_in_json(api):
+    form = "to=%2B32475123456&body=hi"
+    response = api.generic("POST", reverse("api_messages"), form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert "Unsupported media type" in response.json()["detail"]
+
+
+def test_an_api_path_that_matches_no_route_is_a_json_404(api):
+    response = api.get("/api/v1/messages/null,null/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

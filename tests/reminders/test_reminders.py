@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import DatabaseError
 
 from messaging.models import Message
@@ -183,3 +184,15 @@ def test_an_email_reminder_is_mailed(calendar, owner, mailoutbox):
     assert [m.to for m in mailoutbox] == [[owner.email]]
     assert mailoutbox[0].body == "Reminder: Team meeting, Mon 23 Mar 09:00, Room 4"
     assert not Message.objects.exists()  # no SMS, no credit spent
+
+
+def test_reminder_lateness_is_measured_for_metrics(calendar, owner, client, django_capture_on_commit_callbacks):
+    cache.clear()
+    reminder_add(event=weekly_meeting(calendar), user=owner, minutes_before=15, now=brussels(2026, 3, 20, 12, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        tick_at(brussels(2026, 3, 23, 8, 45, 40))  # 40 seconds after 08:45
+    body = client.get("/metrics").content.decode()
+    assert 'smsoffice_reminder_lateness_seconds_bucket{le="30.0"} 0.0' in body
+    assert 'smsoffice_reminder_lateness_seconds_bucket{le="60.0"} 1.0' in body
+    assert "smsoffice_reminder_lateness_seconds_sum 40.0" in body
+    cache.clear()
