@@ -57,7 +57,9 @@ class ComposerState:
     @classmethod
     def from_data(cls, data: QueryDict) -> "ComposerState":
         return cls(
-            numbers=_unique(n for n in data.getlist("to") if n),
+            # Numbers this page wrote itself; a tampered one is dropped before any query
+            # (a NUL would reach PostgreSQL), an odd but printable one is shown as a problem.
+            numbers=_unique(n for n in data.getlist("to") if n and len(n) <= 40 and n.isprintable()),
             contact_ids=_unique(int(i) for i in data.getlist("contact") if i.isdigit() and len(i) < 12),
             list_ids=_unique(int(i) for i in data.getlist("list") if i.isdigit() and len(i) < 12),
             body=data.get("body", ""),

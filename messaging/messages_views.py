@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from credits.services import InsufficientCredit
+from smsoffice.params import search_param
 
 from . import composer, selectors
 from .access import access_broadcast, access_message_template
@@ -52,7 +53,7 @@ def messages_compose(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "preview")
     errors: dict[str, list[str]] = {}
     typed = {kind: request.POST.get(f"typed_{kind}", "") for kind in TYPED_KINDS}
-    query = request.POST.get("q", "")
+    query = search_param(request.POST.get("q", ""))
     found: tuple[list, list] = ([], [])
     if action == "send":
         response = _send(request, state, errors)

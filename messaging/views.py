@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from credits.services import InsufficientCredit
-from smsoffice.params import date_param
+from smsoffice.params import date_param, search_param
 
 from . import composer, selectors
 from .access import access_message
@@ -40,7 +40,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     state = composer.ComposerState.from_data(request.POST)
     action = request.POST.get("action", "add")
     typed = request.POST.get("mobile", "").strip()
-    query = request.POST.get("q", "")
+    query = search_param(request.POST.get("q", ""))
     status = 200
     if action == "send":
         response = _send(request, state, errors)
@@ -186,7 +186,7 @@ def message_cancel_view(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     """Sent SMS: searchable by number, contact name and text; filtered by state and date."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_param(request.GET.get("q", ""))
     state = request.GET.get("state", "")
     since = date_param(request.GET.get("since", ""))
     until = date_param(request.GET.get("until", ""))

@@ -108,3 +108,17 @@ def test_an_overlong_email_is_refused_not_crashed(logged_in, private_book):
 )
 def test_dates_at_the_ends_of_the_calendar_do_not_break_the_pages(logged_in, url):
     assert logged_in.get(url).status_code == 200
+
+
+# Found by tests/test_form_fuzz.py: a NUL in a search box reached PostgreSQL (500).
+@pytest.mark.parametrize(
+    "method, url, data",
+    [
+        ("post", "/sms/new/", {"action": "search", "q": "ann\x00"}),
+        ("post", "/messages/", {"action": "search", "q": "ann\x00"}),
+        ("get", "/sms/", {"q": "ann\x00"}),
+        ("post", "/sms/new/", {"action": "", "to": "\x00"}),  # a tampered hidden field
+    ],
+)
+def test_a_nul_byte_in_a_search_box_is_not_a_500(logged_in, method, url, data):
+    assert getattr(logged_in, method)(url, data).status_code < 500
