@@ -49,10 +49,10 @@ def fill_ledger(account, rows: int) -> None:
             """
             INSERT INTO credits_ledgerentry (account_id, created_at, kind, bucket, available_delta, held_delta,
                                              available_after, held_after, reference, reason)
-            SELECT %s, now(), 'capture', 'provision', 0, 0, 0, 0, 'bench:' || n, ''
+            SELECT %s, now(), 'capture', 'provision', 0, 0, 0, 0, 'bench:' || %s || ':' || n, ''
             FROM generate_series(1, %s) AS n
             """,
-            [account.pk, rows],
+            [account.pk, account.pk, rows],
         )
         cursor.execute("ANALYZE credits_ledgerentry")
 

@@ -1,0 +1,205 @@
+"""Load: 50 office users (locust, with think time) against gunicorn on PostgreSQL.
+
+Seeds a throw-away PostgreSQL database: 50 users, 5 of them with 10,000 contacts and
+200,000 ledger rows each (1,000,000 in all), the others with 100 contacts; every user
+has 600 SMS in their history and one 100-recipient message. Starts gunicorn on the
+production settings (HTTP: no TLS on loopback; Redis for cache and broker, no worker:
+sends queue up) and runs locust headless. Prints p50/p95/p99 per page, the failures,
+and a baseline measured under the same load: /healthz, which touches no database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/smsoffice_bench .venv/bin/python bench/load_test.py
+Options from the environment: LOAD_USERS (50), LOAD_SECONDS (60), GUNICORN_WORKERS (3).
+"""
+
+import csv
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from common import ROOT, throwaway_database
+from contacts_search import fill
+from credit_holds import fill_ledger
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from sms_pages import history, message
+
+from accounts.models import User
+from accounts.services import address_books_ensure, api_token_regenerate
+from credits.models import Plan
+from credits.services import account_for, credits_grant
+
+USERS = int(os.environ.get("LOAD_USERS", 50))
+SECONDS = int(os.environ.get("LOAD_SECONDS", 60))
+WORKERS = int(os.environ.get("GUNICORN_WORKERS", 3))
+HEAVY = 5
+PORT = 8765
+REDIS_URL = "redis://127.0.0.1:6379/9"
+TARGETS_MS = {"send API (100 recipients)": 250}
+PAGE_TARGET_MS = 150
+
+
+def seed() -> list[dict]:
+    Plan.objects.create(name="Standard", monthly_allowance=50, is_default=True)
+    identities = []
+    for n in range(USERS):
+        heavy = n < HEAVY
+        user = User.objects.create_user(
+            username=f"load{n:02d}", password=secrets.token_urlsafe(), full_name=f"User {n}"
+        )
+        account = account_for(user=user)
+        credits_grant(account=account, amount=1_000_000, reason="load test", actor=None)
+        fill(address_books_ensure(user=user)[0], 10_000 if heavy else 100)
+        if heavy:
+            fill_ledger(account, 200_000)
+        history(user, 200)
+        big = message(user, 100)
+        identities.append(
+            {
+                "sessionid": session_for(user),
+                "token": api_token_regenerate(user=user),
+                "message_id": big.pk,
+                "heavy": heavy,
+            }
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return identities
+
+
+def session_for(user: User) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def server_environment() -> dict:
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "smsoffice.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "MAILBOX_PASSWORD_KEYS": "dGVzdC1vbmx5LW1haWxib3gta2V5LTMyLWJ5dGVzISE=",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": REDIS_URL,
+        "SMS_GATEWAY": "console",
+        # The limits a real office would meet are far below what 50 users hammering need.
+        "API_RATE_LIMIT": "1000000/min",
+        "SMS_MAX_PER_DAY": "100000000",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def start_gunicorn(env: dict) -> subprocess.Popen:
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "smsoffice.wsgi",
+            f"--workers={WORKERS}",
+            f"--bind=127.0.0.1:{PORT}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    sys.exit("gunicorn did not start")
+
+
+def run_locust(identities_file: str, csv_prefix: str) -> None:
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            f"--users={USERS}",
+            "--spawn-rate=10",
+            f"--run-time={SECONDS}s",
+            f"--host=http://127.0.0.1:{PORT}",
+            f"--csv={csv_prefix}",
+            "--only-summary",
+            "--loglevel=WARNING",
+        ],
+        env={**os.environ, "LOAD_IDENTITIES": identities_file},
+        check=False,  # locust exits 1 when a request failed: the table below says which
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # its own summary; ours follows
+    )
+
+
+def machine() -> str:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "?")
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def report(csv_prefix: str) -> bool:
+    with open(f"{csv_prefix}_stats.csv") as stats:
+        rows = list(csv.DictReader(stats))
+    print(f"{'request':38} {'count':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'target p95':>11}")
+    met = True
+    for row in rows:
+        if row["Name"] == "Aggregated":
+            continue
+        target = TARGETS_MS.get(row["Name"], None if row["Name"].startswith("baseline") else PAGE_TARGET_MS)
+        p95, failures = float(row["95%"]), int(row["Failure Count"])
+        ok = failures == 0 and (target is None or p95 <= target)
+        met &= ok
+        print(
+            f"{row['Name']:38} {row['Request Count']:>6} {failures:>5} {row['50%']:>6} {row['95%']:>6} "
+            f"{row['99%']:>6} {(str(target) + ' ms') if target else '-':>11} {'' if ok else '  MISSED'}"
+        )
+    return met
+
+
+def main() -> None:
+    print(f"Machine: {machine()}; gunicorn {WORKERS} sync workers, locust and PostgreSQL on the same machine")
+    with throwaway_database(postgres_only=True), tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        identities = seed()
+        print(
+            f"Seeded {USERS} users, {HEAVY * 10_000 + (USERS - HEAVY) * 100:,} contacts, "
+            f"{HEAVY * 200_000:,} ledger rows in {time.perf_counter() - started:.0f} s"
+        )
+        identities_file = Path(tmp) / "identities.json"
+        identities_file.write_text(json.dumps(identities))
+        connection.close()  # gunicorn's workers need the connections
+        env = server_environment()
+        server = start_gunicorn(env)
+        try:
+            run_locust(str(identities_file), str(Path(tmp) / "load"))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            subprocess.run(
+                ["redis-cli", "-n", REDIS_URL.rsplit("/", 1)[1], "FLUSHDB"], check=False, capture_output=True
+            )
+        print(f"{USERS} users for {SECONDS} s, 0.5-1.5 s think time (milliseconds):")
+        met = report(str(Path(tmp) / "load"))
+        print("All targets met, no errors." if met else "Some targets missed or requests failed (see above).")
+
+
+if __name__ == "__main__":
+    main()
