@@ -26,6 +26,7 @@ from pathlib import Path
 from common import ROOT, throwaway_database
 from contacts_search import fill
 from credit_holds import fill_ledger
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
@@ -88,7 +89,8 @@ def server_environment() -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "smsoffice.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        # The sessions were signed in this process: the server must know the same key.
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "MAILBOX_PASSWORD_KEYS": "dGVzdC1vbmx5LW1haWxib3gta2V5LTMyLWJ5dGVzISE=",
@@ -102,7 +104,7 @@ def server_environment() -> dict:
     }
 
 
-def start_gunicorn(env: dict) -> subprocess.Popen:
+def start_gunicorn(env: dict, log) -> subprocess.Popen:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
         [
@@ -114,6 +116,7 @@ def start_gunicorn(env: dict) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
+        stderr=log,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -187,7 +190,8 @@ def main() -> None:
         identities_file.write_text(json.dumps(identities))
         connection.close()  # gunicorn's workers need the connections
         env = server_environment()
-        server = start_gunicorn(env)
+        server_log = Path(tmp) / "gunicorn.log"
+        server = start_gunicorn(env, server_log.open("w"))
         try:
             run_locust(str(identities_file), str(Path(tmp) / "load"))
         finally:
@@ -198,6 +202,9 @@ def main() -> None:
             )
         print(f"{USERS} users for {SECONDS} s, 0.5-1.5 s think time (milliseconds):")
         met = report(str(Path(tmp) / "load"))
+        errors = [line for line in server_log.read_text().splitlines() if '"level": "ERROR"' in line]
+        print(f"Server log: {len(errors)} errors" + "".join(f"\n  {line[:300]}" for line in errors[:5]))
+        met &= not errors
         print("All targets met, no errors." if met else "Some targets missed or requests failed (see above).")
 
 

@@ -2,7 +2,8 @@
 
 It answers POST /2010-04-01/Accounts/<sid>/Messages.json like Twilio does. What it
 answers for a destination is scripted in `outcomes` (to -> "201", "400", "429",
-"500" or "timeout"); the default is "201". Every request it took is in `requests`.
+"500" or "timeout"); the default is "201"; `fail_with` answers every request alike (an
+outage). Every request it took is in `requests`, the numbers it accepted in `accepted`.
 """
 
 import itertools
@@ -25,6 +26,8 @@ class FakeTwilio:
         self.requests: list[dict] = []
         self.timeout_sleep = timeout_sleep
         self.delay = 0.0  # seconds before each answer: a slow provider
+        self.fail_with: str | None = None  # an outcome for every request: "500" is an outage
+        self.accepted: list[str] = []  # the numbers answered 201, in order
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -39,7 +42,7 @@ class FakeTwilio:
                 with fake._lock:
                     fake.requests.append(form)
                     number = next(fake._ids)
-                outcome = fake.outcomes.get(form.get("To", ""), "201")
+                outcome = fake.fail_with or fake.outcomes.get(form.get("To", ""), "201")
                 if fake.delay:
                     time.sleep(fake.delay)
                 if outcome == "timeout":
@@ -49,6 +52,8 @@ class FakeTwilio:
                     status, code, message = ERRORS[outcome]
                     self._answer(status, {"code": code, "message": message, "status": status})
                     return
+                with fake._lock:
+                    fake.accepted.append(form.get("To", ""))
                 self._answer(
                     201, {"sid": f"SM{number:032d}", "status": "queued", "to": form.get("To"), "body": form.get("Body")}
                 )

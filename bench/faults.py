@@ -1,0 +1,152 @@
+"""Faults during a 10,000-recipient send: a worker SIGKILLed, Redis restarted, the gateway
+answering 500 for 30 seconds. Then: every recipient final or `unknown`, none sent twice,
+credit held = captured + released (+ what `unknown` rows still hold), ledger consistent.
+
+Real parts: PostgreSQL (a throw-away database), redis-server (its own, on a free port,
+keeping nothing on disk: a restart loses the queued tasks), `celery worker` processes,
+and the Twilio SDK talking to a fake Twilio server on loopback. This process plays
+beat: it runs the outbox sweep every 2 seconds (beat's is 15 s).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/smsoffice_bench .venv/bin/python bench/faults.py
+"""
+
+import os
+
+# Shorter than production so that the run takes minutes, not hours; the same code paths.
+os.environ.setdefault("SMS_CLAIM_TIMEOUT", "30")  # a dead worker's claims become `unknown` after this
+os.environ.setdefault("SMS_OUTBOX_GRACE", "10")  # a queued row whose task was lost is re-enqueued after this
+
+import signal
+import sys
+import time
+from collections import Counter
+
+from common import throwaway_database
+from django.db.models import Count, Sum
+
+from credits.models import CreditAccount, EntryKind, Hold, LedgerEntry, Plan
+from credits.services import account_for, credits_grant
+from messaging.models import Recipient, RecipientStatus
+from messaging.services import message_send, messaging_sweep
+from tests.credits.helpers import assert_ledger_consistent
+from tests.factories import UserFactory
+from tests.fakes.twilio_server import FakeTwilio
+from tests.workers import TWILIO_CREDENTIALS, use_broker, worker_environment
+
+RECIPIENTS = 10_000
+OUTAGE_SECONDS = 30
+DEADLINE_SECONDS = 600
+NOT_DONE = [RecipientStatus.QUEUED, RecipientStatus.SUBMITTING]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    def say(self, text: str) -> None:
+        done = Recipient.objects.exclude(status__in=NOT_DONE).count()
+        print(f"  t+{time.monotonic() - self.start:5.1f} s  {done:>6} of {RECIPIENTS} done  {text}", flush=True)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, running the outbox sweep like beat would."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            messaging_sweep()
+            time.sleep(min(2.0, max(0.0, until - time.monotonic())))
+
+
+def run() -> bool:
+    Plan.objects.create(name="None", monthly_allowance=0, is_default=True)
+    user = UserFactory()
+    account = account_for(user=user)
+    credits_grant(account=account, amount=RECIPIENTS, reason="faults", actor=None)
+    numbers = [f"+3247{n:07d}" for n in range(RECIPIENTS)]
+    with (
+        FakeTwilio() as fake,
+        worker_environment(SMS_GATEWAY="twilio", TWILIO_BASE_URL=fake.url, **TWILIO_CREDENTIALS) as env,
+    ):
+        fake.delay = 0.01  # ~10 ms a call, as on a good day: the send lasts long enough to hurt it
+        victim = env["start_worker"]()
+        env["start_worker"]()
+        clock = Clock()
+        message = message_send(user=user, body="Fault drill", to=numbers)
+        clock.say(f"sent message {message.pk} to {RECIPIENTS} numbers; 2 workers")
+        clock.wait(4)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        clock.say("SIGKILL one worker (mid-chunk); starting a new one")
+        env["start_worker"]()
+        clock.wait(3)
+        env["redis"].stop()
+        clock.say("Redis stopped: queued tasks are lost with it")
+        time.sleep(2)
+        env["redis"].start()
+        use_broker(env["redis"].url, env["queue"])
+        clock.say("Redis started again")
+        clock.wait(2)
+        fake.fail_with = "500"
+        clock.say(f"gateway answers 500 for {OUTAGE_SECONDS} s")
+        clock.wait(OUTAGE_SECONDS)
+        fake.fail_with = None
+        clock.say("gateway back")
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while Recipient.objects.filter(message=message, status__in=NOT_DONE).exists():
+            if time.monotonic() > deadline:
+                clock.say("DEADLINE: rows still queued or submitting")
+                break
+            clock.wait(5)
+        clock.say("every recipient is final or unknown")
+        return check(message, account, fake)
+
+
+def check(message, account: CreditAccount, fake: FakeTwilio) -> bool:
+    states = dict(
+        Recipient.objects.filter(message=message).values_list("status").annotate(n=Count("id")).order_by("status")
+    )
+    accepted_twice = {number: n for number, n in Counter(fake.accepted).items() if n > 1}
+    hold = Hold.objects.get(reference=f"message:{message.pk}")
+    entries = LedgerEntry.objects.filter(account=account, reference__startswith="dispatch:")
+    captured = -(entries.filter(kind=EntryKind.CAPTURE).aggregate(s=Sum("held_delta"))["s"] or 0)
+    released = -(
+        entries.filter(kind__in=[EntryKind.RELEASE, EntryKind.EXPIRE]).aggregate(s=Sum("held_delta"))["s"] or 0
+    )
+    still_held = hold.monthly_open + hold.provision_open
+    accepted_rows = states.get(RecipientStatus.ACCEPTED, 0) + states.get(RecipientStatus.DELIVERED, 0)
+    try:
+        assert_ledger_consistent(account)
+        ledger_ok = True
+    except AssertionError:
+        ledger_ok = False
+
+    print("Final states:", ", ".join(f"{state} {count}" for state, count in states.items()))
+    print(
+        f"Gateway calls: {len(fake.requests)}; accepted by the gateway: {len(fake.accepted)} "
+        f"({len(set(fake.accepted))} distinct numbers); accepted twice: {len(accepted_twice)}"
+    )
+    print(
+        f"Credit: held {message.credits_held} = captured {captured} + released {released} "
+        f"+ still held for unknown {still_held}"
+    )
+    checks = {
+        "no recipient queued or submitting": not any(states.get(s) for s in NOT_DONE),
+        "no number accepted twice by the gateway": not accepted_twice,
+        "every accepted row was accepted by the gateway once": accepted_rows <= len(set(fake.accepted)),
+        "held = captured + released + still held": message.credits_held == captured + released + still_held,
+        "captured = accepted rows": captured == accepted_rows * message.segments,
+        "still held = unknown rows": still_held == states.get(RecipientStatus.UNKNOWN, 0) * message.segments,
+        "ledger consistent (balances = sums of entries)": ledger_ok,
+    }
+    for name, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'FAIL'} {name}")
+    return all(checks.values())
+
+
+def main() -> None:
+    print(f"{RECIPIENTS} recipients; worker killed, Redis restarted, gateway 500 for {OUTAGE_SECONDS} s")
+    with throwaway_database(postgres_only=True):
+        ok = run()
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
