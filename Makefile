@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/reminders_tick.py
 	$(BIN)/python bench/messages_tool.py
 	$(BIN)/python bench/mail_alerts.py
+	$(BIN)/python bench/load_test.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
