@@ -36,7 +36,8 @@ from tests.workers import TWILIO_CREDENTIALS, use_broker, worker_environment
 RECIPIENTS = 10_000
 OUTAGE_SECONDS = 30
 DEADLINE_SECONDS = 600
-NOT_DONE = [RecipientStatus.QUEUED, RecipientStatus.SUBMITTING]
+SUBMITTING = RecipientStatus.SUBMITTING
+NOT_DONE = [RecipientStatus.QUEUED, SUBMITTING]
 
 
 class Clock:
@@ -47,12 +48,27 @@ class Clock:
         done = Recipient.objects.exclude(status__in=NOT_DONE).count()
         print(f"  t+{time.monotonic() - self.start:5.1f} s  {done:>6} of {RECIPIENTS} done  {text}", flush=True)
 
+    def wait_for_progress(self, rows: int) -> None:
+        """Let the workers finish `rows` more recipients (the sweep re-enqueues lost tasks)."""
+        target = Recipient.objects.exclude(status__in=NOT_DONE).count() + rows
+        deadline = time.monotonic() + 120
+        while Recipient.objects.exclude(status__in=NOT_DONE).count() < target and time.monotonic() < deadline:
+            self.wait(0.5)
+
     def wait(self, seconds: float) -> None:
         """Sleep, running the outbox sweep like beat would."""
         until = time.monotonic() + seconds
         while time.monotonic() < until:
             messaging_sweep()
             time.sleep(min(2.0, max(0.0, until - time.monotonic())))
+
+
+def wait_for(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            sys.exit("the drill did not reach its next step")
+        time.sleep(0.05)
 
 
 def run() -> bool:
@@ -67,23 +83,26 @@ def run() -> bool:
     ):
         fake.delay = 0.01  # ~10 ms a call, as on a good day: the send lasts long enough to hurt it
         victim = env["start_worker"]()
-        env["start_worker"]()
         clock = Clock()
         message = message_send(user=user, body="Fault drill", to=numbers)
-        clock.say(f"sent message {message.pk} to {RECIPIENTS} numbers; 2 workers")
-        clock.wait(4)
+        clock.say(f"sent message {message.pk} to {RECIPIENTS} numbers; one worker")
+        # The only worker is surely mid-chunk once it has claimed rows and the gateway has
+        # taken some of them: kill it there.
+        wait_for(lambda: len(fake.accepted) > 300 and Recipient.objects.filter(status=SUBMITTING).exists())
         victim.send_signal(signal.SIGKILL)
         victim.wait()
-        clock.say("SIGKILL one worker (mid-chunk); starting a new one")
+        claimed = Recipient.objects.filter(status=SUBMITTING).count()
+        clock.say(f"SIGKILL the worker in the middle of a chunk ({claimed} rows claimed); two new workers")
         env["start_worker"]()
-        clock.wait(3)
+        env["start_worker"]()
+        clock.wait_for_progress(1_000)
         env["redis"].stop()
         clock.say("Redis stopped: queued tasks are lost with it")
         time.sleep(2)
         env["redis"].start()
         use_broker(env["redis"].url, env["queue"])
         clock.say("Redis started again")
-        clock.wait(2)
+        clock.wait_for_progress(1_000)
         fake.fail_with = "500"
         clock.say(f"gateway answers 500 for {OUTAGE_SECONDS} s")
         clock.wait(OUTAGE_SECONDS)
@@ -108,7 +127,7 @@ def check(message, account: CreditAccount, fake: FakeTwilio) -> bool:
     entries = LedgerEntry.objects.filter(account=account, reference__startswith="dispatch:")
     captured = -(entries.filter(kind=EntryKind.CAPTURE).aggregate(s=Sum("held_delta"))["s"] or 0)
     released = -(
-        entries.filter(kind__in=[EntryKind.RELEASE, EntryKind.EXPIRE]).aggregate(s=Sum("held_delta"))["s"] or 0
+        entries.filter(kind__in=[EntryKind.RELEASE, EntryKind.EXPIRY]).aggregate(s=Sum("held_delta"))["s"] or 0
     )
     still_held = hold.monthly_open + hold.provision_open
     accepted_rows = states.get(RecipientStatus.ACCEPTED, 0) + states.get(RecipientStatus.DELIVERED, 0)
@@ -120,7 +139,8 @@ def check(message, account: CreditAccount, fake: FakeTwilio) -> bool:
 
     print("Final states:", ", ".join(f"{state} {count}" for state, count in states.items()))
     print(
-        f"Gateway calls: {len(fake.requests)}; accepted by the gateway: {len(fake.accepted)} "
+        f"Gateway calls: {len(fake.requests)} ({len(fake.requests) - len(fake.accepted)} answered 500); "
+        f"accepted by the gateway: {len(fake.accepted)} "
         f"({len(set(fake.accepted))} distinct numbers); accepted twice: {len(accepted_twice)}"
     )
     print(

@@ -8,6 +8,7 @@ outage). Every request it took is in `requests`, the numbers it accepted in `acc
 
 import itertools
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,14 @@ ERRORS = {
     "429": (429, 20429, "Too Many Requests"),
     "500": (500, 20500, "Internal Server Error"),
 }
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client that drops its connection (a killed worker) is not worth a traceback."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeTwilio:
@@ -69,7 +78,7 @@ class FakeTwilio:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
