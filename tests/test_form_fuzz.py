@@ -113,6 +113,13 @@ FORMS = {
     "event": ("event_new", {}, set()),
     "mail filter": ("mailalerts_filter_new", {}, set()),
     "purchase": ("credit", {}, set()),
+    # Beyond the six the issue names: every other form that writes.
+    "messages tool": ("messages_compose", {"action": "send", "to": "+32475000001"}, {"idempotency_key"}),
+    "list": ("list_create", {}, set()),
+    "agenda": ("agenda_settings", {}, set()),
+    "mail alert settings": ("mailalerts_settings", {}, set()),
+    "low-credit threshold": ("quotas", {}, set()),
+    "calendar": ("calendar_new", {}, set()),
 }
 
 
