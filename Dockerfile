@@ -9,11 +9,12 @@ COPY requirements/base.txt requirements/base.txt
 RUN pip install --no-cache-dir -r requirements/base.txt
 
 COPY . .
-# collectstatic needs settings but no real secret or database.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+# collectstatic needs settings but no real secret, key or database (a test runs this line).
+RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost MAILBOX_PASSWORD_KEYS=collectstatic-only \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 smsoffice && mkdir -p /app/var && chown smsoffice /app/var
 USER smsoffice
 EXPOSE 8000
-CMD ["gunicorn", "smsoffice.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# -c: metrics of all gunicorn workers summed at /metrics (smsoffice/gunicorn_conf.py).
+CMD ["gunicorn", "smsoffice.wsgi:application", "-c", "python:smsoffice.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

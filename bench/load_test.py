@@ -96,6 +96,7 @@ def server_environment() -> dict:
         "MAILBOX_PASSWORD_KEYS": "dGVzdC1vbmx5LW1haWxib3gta2V5LTMyLWJ5dGVzISE=",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": REDIS_URL,
+        "PROMETHEUS_MULTIPROC_DIR": str(Path(tempfile.gettempdir()) / "smsoffice-load-metrics"),
         "SMS_GATEWAY": "console",
         # The limits a real office would meet are far below what 50 users hammering need.
         "API_RATE_LIMIT": "1000000/min",
@@ -110,6 +111,7 @@ def start_gunicorn(env: dict, log) -> subprocess.Popen:
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "smsoffice.wsgi",
+            "--config=python:smsoffice.gunicorn_conf",  # as in production: metrics summed over workers
             f"--workers={WORKERS}",
             f"--bind=127.0.0.1:{PORT}",
             "--log-level=warning",
@@ -148,6 +150,17 @@ def run_locust(identities_file: str, csv_prefix: str) -> None:
         check=False,  # locust exits 1 when a request failed: the table below says which
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,  # its own summary; ours follows
+    )
+
+
+def requests_counted_by_metrics() -> float:
+    """All requests django-prometheus counted, summed over the gunicorn workers."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/metrics", timeout=10) as response:
+        body = response.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in body.splitlines()
+        if line.startswith("django_http_requests_total_by_method_total{")
     )
 
 
@@ -194,6 +207,7 @@ def main() -> None:
         server = start_gunicorn(env, server_log.open("w"))
         try:
             run_locust(str(identities_file), str(Path(tmp) / "load"))
+            counted = requests_counted_by_metrics()
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -202,6 +216,9 @@ def main() -> None:
             )
         print(f"{USERS} users for {SECONDS} s, 0.5-1.5 s think time (milliseconds):")
         met = report(str(Path(tmp) / "load"))
+        print(
+            f"/metrics counted {counted:,.0f} requests over the {WORKERS} gunicorn workers (the table's, plus scrapes)"
+        )
         errors = [line for line in server_log.read_text().splitlines() if '"level": "ERROR"' in line]
         print(f"Server log: {len(errors)} errors" + "".join(f"\n  {line[:300]}" for line in errors[:5]))
         met &= not errors

@@ -11,12 +11,14 @@ chunk counts nothing).
 
 import datetime as dt
 import logging
+import os
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 logger = logging.getLogger("smsoffice.metrics")
@@ -118,5 +120,18 @@ class SmsOfficeCollector:
         )
 
 
+def metrics_registry() -> CollectorRegistry:
+    """What /metrics shows. Under gunicorn with PROMETHEUS_MULTIPROC_DIR set, every worker
+    process writes its samples there and this sums them (else each scrape would see the
+    one worker that answered it); otherwise this process's own registry."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(_collector)
+    return registry
+
+
+_collector = SmsOfficeCollector()
 # Registered once, when the URLconf (which serves /metrics) is first imported.
-REGISTRY.register(SmsOfficeCollector())
+REGISTRY.register(_collector)

@@ -2,10 +2,19 @@
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
 
 from smsoffice.celery import app as celery_app
 from smsoffice.observability import JsonFormatter, RequestIdFilter, request_id_var
+from tests.workers import ROOT, free_port, wait_until
 
 
 def test_healthz_answers_without_login_or_database(client, db, django_assert_num_queries):
@@ -64,3 +73,47 @@ def test_a_log_line_is_one_json_object_with_the_request_id():
     entry = json.loads(JsonFormatter().format(record))
     assert entry["request_id"] == "req-12345678"
     assert (entry["level"], entry["logger"], entry["message"]) == ("WARNING", "smsoffice.sms", "refused x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_under_gunicorn_add_up_over_its_workers(tmp_path):
+    """Two gunicorn workers answer 40 requests; every scrape counts all 40."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "smsoffice.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "smsoffice.wsgi", "-c", "python:smsoffice.gunicorn_conf", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _answers(f"{base}/healthz"), timeout=30)
+        for _ in range(40):
+            requests.get(f"{base}/healthz", timeout=5).raise_for_status()
+        counts = [_healthz_count(requests.get(f"{base}/metrics", timeout=5).text) for _ in range(6)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert min(counts) >= 40, counts
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(url, timeout=1)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+def _healthz_count(body: str) -> float:
+    sample = 'django_http_responses_total_by_status_view_method_total{method="GET",status="200",view="healthz"}'
+    found = re.search("^" + re.escape(sample) + r" (\S+)$", body, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0

@@ -1,6 +1,7 @@
 """The platform under the features: the Celery broker, production settings, CI's services."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -82,3 +83,22 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_ci_runs_on_postgresql_and_redis():
     assert connection.vendor == "postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_the_dockerfile_collectstatic_step_has_every_variable_production_requires():
+    # docker build runs it with only the variables the RUN line sets (no engine here to
+    # run the build itself); production settings refuse to load without their secrets.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    step = re.search(r"RUN ((?:[A-Z_]+=\S+\s+(?:\\\s*)?)+)python manage.py collectstatic", dockerfile)
+    assert step, "the Dockerfile has no collectstatic step"
+    variables = dict(pair.split("=", 1) for pair in re.findall(r"[A-Z_]+=\S+", step.group(1)))
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "smsoffice.settings.production", **variables}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-500:]
