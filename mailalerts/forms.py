@@ -30,9 +30,14 @@ class MailboxForm(forms.Form):
 class MailFilterForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     match = forms.ChoiceField(label=_("Alert when the mail meets"), choices=Match.choices, initial=Match.ALL)
-    sender_test = forms.ChoiceField(label=_("Sender"), choices=AddressTest.choices, required=False)
+    # Left empty (a criterion not used): "contains", as the service would take.
+    sender_test = forms.TypedChoiceField(
+        label=_("Sender"), choices=AddressTest.choices, required=False, empty_value=AddressTest.CONTAINS
+    )
     sender = forms.CharField(label=_("Sender value"), max_length=254, required=False)
-    recipient_test = forms.ChoiceField(label=_("Recipient"), choices=AddressTest.choices, required=False)
+    recipient_test = forms.TypedChoiceField(
+        label=_("Recipient"), choices=AddressTest.choices, required=False, empty_value=AddressTest.CONTAINS
+    )
     recipient = forms.CharField(label=_("Recipient value"), max_length=254, required=False)
     subject = forms.CharField(label=_("Subject contains"), max_length=200, required=False)
     has_attachment = forms.BooleanField(label=_("Has an attachment"), required=False)

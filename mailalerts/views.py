@@ -153,11 +153,8 @@ def _filter_page(request: HttpRequest, mail_filter: MailFilter | None) -> HttpRe
     initial = {field: getattr(mail_filter, field) for field in FILTER_FIELDS} if mail_filter else None
     form = MailFilterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data}
-        data["sender_test"] = data["sender_test"] or "contains"
-        data["recipient_test"] = data["recipient_test"] or "contains"
         try:
-            saved = mail_filter_save(user=request.user, mail_filter=mail_filter, **data)
+            saved = mail_filter_save(user=request.user, mail_filter=mail_filter, **form.cleaned_data)
         except MailAlertError as error:
             _form_error(form, error)
         else:

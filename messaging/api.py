@@ -61,24 +61,6 @@ SHORT = inline_serializer(
 )
 
 
-def invalid_input(serializer: serializers.Serializer) -> Response:
-    """A 400 in the same shape as a refused send: one problem per field (and per list item)."""
-    data = serializer.initial_data if isinstance(serializer.initial_data, dict) else {}
-    problems = []
-    for field, errors in serializer.errors.items():
-        given = data.get(field, "")
-        # A list field's errors come per item index: {"to": {3: ["..."]}}.
-        items = errors.items() if isinstance(errors, dict) else [(None, errors)]
-        for index, messages in items:
-            value = given[index] if index is not None and isinstance(given, list) else given
-            for message in messages if isinstance(messages, list) else [messages]:
-                problems.append({"field": field, "input": str(value)[:200], "reason": str(message)})
-    return Response(
-        {"detail": "The request has errors: see each one below.", "errors": problems},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
 def message_body(message: Message) -> dict:
     return MessageOut(
         {
@@ -96,8 +78,7 @@ class MessagesView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = SendSerializer(data=request.data)
-        if not data.is_valid():
-            return invalid_input(data)
+        data.is_valid(raise_exception=True)  # a 400 of problems (smsoffice/api_errors.py)
         values = data.validated_data
         try:
             message = message_send(
@@ -159,8 +140,7 @@ class SegmentsView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = SegmentsIn(data=request.data)
-        if not data.is_valid():
-            return invalid_input(data)
+        data.is_valid(raise_exception=True)  # a 400 of problems (smsoffice/api_errors.py)
         info = segments.count(data.validated_data["body"])
         return Response(
             SegmentsOut(

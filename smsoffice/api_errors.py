@@ -8,6 +8,7 @@ every operation (`add_error_responses`), so that clients know what they may get.
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -37,12 +38,33 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF's handler, with every 400 in the documented shape {"detail", "errors"}."""
+    """DRF's handler, with every 400 in the documented shape {"detail", "errors"}: a
+    serializer's errors become one problem per field (and per list item), naming what
+    was given; any other 400 (malformed JSON) keeps its detail with no problems."""
     response = drf_exception_handler(exc, context)
-    if response is not None and response.status_code == 400 and "errors" not in response.data:
-        detail = response.data.get("detail", "Malformed request.") if isinstance(response.data, dict) else ""
+    if response is None or response.status_code != 400 or "errors" in response.data:
+        return response
+    if isinstance(exc, ValidationError):
+        given = getattr(context.get("request"), "data", {})
+        problems = _problems(exc.detail, given if isinstance(given, dict) else {})
+        response.data = {"detail": "The request has errors: see each one below.", "errors": problems}
+    else:
+        detail = response.data.get("detail") if isinstance(response.data, dict) else ""
         response.data = {"detail": str(detail or "Malformed request."), "errors": []}
     return response
+
+
+def _problems(detail: dict | list, given: dict) -> list[dict[str, str]]:
+    problems = []
+    for field, errors in (detail if isinstance(detail, dict) else {"non_field_errors": detail}).items():
+        value = given.get(field, "")
+        # A list field's errors come per item index: {"to": {3: ["..."]}}.
+        items = errors.items() if isinstance(errors, dict) else [(None, errors)]
+        for index, messages in items:
+            item = value[index] if index is not None and isinstance(value, list) else value
+            for message in messages if isinstance(messages, list) else [messages]:
+                problems.append({"field": field, "input": str(item)[:200], "reason": str(message)})
+    return problems
 
 
 DETAIL = {

@@ -35,11 +35,7 @@ def _broker() -> None:
         broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
 
 
-def _gateway() -> None:
-    check_all_gateways()
-
-
-CHECKS: dict[str, Callable[[], None]] = {"database": _database, "broker": _broker, "gateway": _gateway}
+CHECKS: dict[str, Callable[[], None]] = {"database": _database, "broker": _broker, "gateway": check_all_gateways}
 # What each check may raise when its component is down or misconfigured.
 FAILURES = (DatabaseError, BrokerError, ConnectionError, OSError, TimeoutError, ImproperlyConfigured)
 

@@ -21,6 +21,8 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from messaging.models import Recipient, RecipientStatus
+
 logger = logging.getLogger("smsoffice.metrics")
 
 SMS_OUTCOMES = ("accepted", "failed", "retry", "unknown")
@@ -69,8 +71,6 @@ def metrics_reminder_lateness(seconds: list[float]) -> None:
 
 def oldest_queued_age(now: dt.datetime | None = None) -> float:
     """Seconds the longest-waiting due recipient has waited (0 when none waits)."""
-    from messaging.models import Recipient, RecipientStatus
-
     now = now or timezone.now()
     oldest = Recipient.objects.filter(status=RecipientStatus.QUEUED, next_attempt_at__lte=now).aggregate(
         oldest=Min("next_attempt_at")

@@ -84,7 +84,7 @@ def _request_id_from_task(task=None, **kwargs) -> None:
     # A task published by a request runs under that request's id; one published by
     # beat (or by a task without one) runs under its own task id.
     request = getattr(task, "request", None)
-    request_id = getattr(request, "request_id", None) or (getattr(request, "headers", None) or {}).get("request_id")
+    request_id = getattr(request, "request_id", None)  # message headers become request attributes
     if request_id is None and request is not None and not getattr(request, "is_eager", False):
         request_id = f"task-{request.id}"
     if request_id:

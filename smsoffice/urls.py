@@ -11,7 +11,7 @@ from messaging import messages_views, webhooks
 from messaging import views as messaging_views
 from reminders import views as calendar_views
 
-from . import api_errors, health, metrics, views  # noqa: F401 - metrics registers its collector
+from . import api_errors, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -51,7 +51,6 @@ class FormFields(HTMLParser):
         self.fields: dict[str, list[str]] = {}
         self._in_form = self._done = False
         self._select: str | None = None
-        self._textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -67,7 +66,6 @@ class FormFields(HTMLParser):
         elif tag == "select":
             self._select = name
         elif tag == "textarea":
-            self._textarea = name
             self.fields.setdefault(name, []).append("")
         elif tag == "option" and self._select and self._select not in self.fields:
             self.fields[self._select] = [a.get("value") or ""]
@@ -77,8 +75,6 @@ class FormFields(HTMLParser):
             self._in_form, self._done = False, True
         elif tag == "select":
             self._select = None
-        elif tag == "textarea":
-            self._textarea = None
 
 
 def form_of(client, url: str) -> dict[str, list[str]]:

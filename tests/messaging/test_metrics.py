@@ -5,12 +5,14 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from messaging.gateways.base import Outcome, SendResult
 from messaging.models import Recipient
 from messaging.services import message_send
+from smsoffice.metrics import metrics_credits_captured, metrics_sms_results
 
 
 @pytest.fixture(autouse=True)
@@ -45,10 +47,16 @@ def test_metrics_count_requests_sms_results_and_credits(
     assert metric(client, "django_http_requests_total_by_method_total", method="GET") >= 1
 
 
-def test_a_rolled_back_chunk_counts_nothing(client, sender, locmem_gateway):
-    # Without a commit (the test's transaction never commits), nothing is counted.
-    message_send(user=sender, body="Hi", to=["+32475000001"])
+def test_a_rolled_back_chunk_counts_nothing(client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            metrics_sms_results(gateway="default", outcomes={"accepted": 3})
+            metrics_credits_captured(3)
+            raise RuntimeError("the chunk's transaction fails")
+        metrics_sms_results(gateway="default", outcomes={"failed": 1})  # this one commits
     assert metric(client, "smsoffice_sms_results_total", gateway="default", outcome="accepted") == 0
+    assert metric(client, "smsoffice_credits_captured_total") == 0
+    assert metric(client, "smsoffice_sms_results_total", gateway="default", outcome="failed") == 1
 
 
 def test_metrics_show_how_long_the_oldest_due_recipient_has_waited(client, sender):
