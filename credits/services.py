@@ -93,6 +93,17 @@ def account_for(*, user: User, now: dt.datetime | None = None) -> CreditAccount:
     return account
 
 
+def account_lock(*, account: CreditAccount) -> CreditAccount:
+    """Lock the account row for the rest of the caller's transaction and return it fresh.
+
+    The same `SELECT ... FOR UPDATE` every credit service takes: a caller that must check
+    something the hold must not race (a user's daily sending limits) takes it first, so
+    concurrent sends of the account queue here and each sees what the earlier ones
+    committed. Must run inside `transaction.atomic()`.
+    """
+    return _lock(account)
+
+
 def credits_hold(*, account: CreditAccount, amount: int, reference: str, now: dt.datetime | None = None) -> Hold:
     """Hold `amount` credits for `reference`: the monthly quota first, then provision.
 
