@@ -119,6 +119,9 @@ class SendingLimits(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sending_limits")
     max_recipients_per_send = models.PositiveIntegerField(_("recipients per send"), null=True, blank=True)
     max_sms_per_day = models.PositiveIntegerField(_("SMS per day"), null=True, blank=True)
+    # The Messages tool's copies: free to the user, so only these limits stop a flood.
+    max_emails_per_day = models.PositiveIntegerField(_("emails per day (Messages tool)"), null=True, blank=True)
+    max_faxes_per_day = models.PositiveIntegerField(_("faxes per day (Messages tool)"), null=True, blank=True)
     allowed_countries = models.CharField(
         _("allowed destination countries"),
         max_length=300,

@@ -43,3 +43,27 @@ def test_30_concurrent_one_recipient_sends_against_a_limit_of_10_accept_exactly_
     assert all("the limit is 10" in str(r) for r in refused)
     account = account_for(user=limited_user)
     assert account.provision_held == 10 and account.provision_balance == 90
+
+
+def test_30_concurrent_messages_tool_emails_against_a_limit_of_10_accept_exactly_10(
+    limited_user, settings, monkeypatch
+):
+    from messaging import broadcasts
+    from messaging.broadcasts import Draft, broadcast_send
+    from messaging.models import Broadcast, Delivery
+
+    settings.MESSAGES_MAX_EMAILS_PER_DAY = 10
+    settings.MESSAGES_MAX_PER_MINUTE = 100  # only the daily limit is raced here
+    limited_user.email = "ann@example.org"
+    limited_user.save()
+    monkeypatch.setattr(broadcasts, "enqueue_deliveries", lambda ids: None)  # acceptance only
+
+    def send(i: int):
+        draft = Draft(subject="Hello", body="Hi", channels=["email"], emails=[f"p{i}@example.org"])
+        return broadcast_send(user=limited_user, draft=draft)
+
+    results = run_together(30, send)
+    accepted = [r for r in results if isinstance(r, Broadcast)]
+    refused = [r for r in results if isinstance(r, SendRefused)]
+    assert (len(accepted), len(refused)) == (10, 20), results
+    assert Delivery.objects.filter(broadcast__user=limited_user).count() == 10
