@@ -27,7 +27,7 @@ from credits.services import account_for, credits_grant
 from messaging import broadcasts
 from messaging.broadcasts import Draft, broadcast_send, deliveries_dispatch
 from messaging.fax.pdf import FaxCover, fax_pdf
-from messaging.models import Delivery
+from messaging.models import Delivery, SendingLimits
 from messaging.outgoing_email import broadcast_email
 from messaging.services import message_send
 from tests.factories import UserFactory
@@ -117,6 +117,7 @@ def main() -> None:
     with throwaway_database(postgres_only=True):
         user = UserFactory(full_name="Ann Peeters")
         credits_grant(account=account_for(user=user), amount=10 * PEOPLE, reason="bench", actor=None)
+        SendingLimits.objects.create(user=user, max_emails_per_day=10 * PEOPLE, max_faxes_per_day=10 * PEOPLE)
         team = people_list(user)
         accept(user, team)
         emails(user, team)

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_credit_amount
+
 
 class Bucket(models.TextChoices):
     MONTHLY = "monthly", _("monthly quota")
@@ -18,7 +20,7 @@ class Plan(models.Model):
     """A subscription plan: how many SMS credits each period grants (0 is a valid plan)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    monthly_allowance = models.PositiveIntegerField(_("SMS per month"))
+    monthly_allowance = models.PositiveIntegerField(_("SMS per month"), validators=[validate_credit_amount])
     is_default = models.BooleanField(_("default for new accounts"), default=False)
 
     class Meta:
@@ -55,7 +57,9 @@ class CreditAccount(models.Model):
     provision_held = models.IntegerField(default=0)
     # Low-credit warning: 0 turns it off. `low_credit_warned` is set when the email
     # went out and cleared once credit is back at or above the threshold.
-    low_credit_threshold = models.PositiveIntegerField(_("warn me below"), default=10)
+    low_credit_threshold = models.PositiveIntegerField(
+        _("warn me below"), default=10, validators=[validate_credit_amount]
+    )
     low_credit_warned = models.BooleanField(default=False)
 
     class Meta:
@@ -182,7 +186,7 @@ class CreditPack(models.Model):
     """A pack of provision a user can buy on the Credit page."""
 
     name = models.CharField(_("name"), max_length=100)
-    credits = models.PositiveIntegerField(_("credits"))
+    credits = models.PositiveIntegerField(_("credits"), validators=[validate_credit_amount])
     price_cents = models.PositiveIntegerField(_("price (cents)"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     active = models.BooleanField(_("on sale"), default=True)

@@ -42,6 +42,9 @@ from .payments import PaymentOutcome, get_payment_adapter
 
 # Captured credits per period start: [monthly, provision].
 Usage = dict[dt.date, list[int]]
+# What the balance columns (PostgreSQL integer) hold: a grant or purchase that would
+# take provision past it is refused instead of failing in the database (a 500).
+BALANCE_MAX = 2**31 - 1
 
 
 class CreditError(ValueError):
@@ -91,6 +94,17 @@ def account_for(*, user: User, now: dt.datetime | None = None) -> CreditAccount:
         # Another request opened it at the same moment: use theirs.
         return CreditAccount.objects.get(user=user)
     return account
+
+
+def account_lock(*, account: CreditAccount) -> CreditAccount:
+    """Lock the account row for the rest of the caller's transaction and return it fresh.
+
+    The same `SELECT ... FOR UPDATE` every credit service takes: a caller that must check
+    something the hold must not race (a user's daily sending limits) takes it first, so
+    concurrent sends of the account queue here and each sees what the earlier ones
+    committed. Must run inside `transaction.atomic()`.
+    """
+    return _lock(account)
 
 
 def credits_hold(*, account: CreditAccount, amount: int, reference: str, now: dt.datetime | None = None) -> Hold:
@@ -302,8 +316,7 @@ def credits_grant(*, account: CreditAccount, amount: int, reason: str, actor: Us
         raise CreditError(_("Only administrators can grant or remove credit."))
     if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
         raise CreditError(_("Give a whole number of credits other than 0."))
-    if abs(amount) > settings.CREDIT_MAX_GRANT:
-        raise CreditError(_("At most %(max)s credits at once.") % {"max": settings.CREDIT_MAX_GRANT})
+    _check_bound(abs(amount))
     reason = (reason or "").strip()
     if not reason:
         raise CreditError(_("Say why: the reason is kept in the ledger."))
@@ -314,6 +327,7 @@ def credits_grant(*, account: CreditAccount, amount: int, reason: str, actor: Us
                 _("Cannot remove %(amount)s credits: the provision balance is %(balance)s.")
                 % {"amount": -amount, "balance": account.provision_balance}
             )
+        _check_room(account, amount)
         account.provision_balance += amount
         kind = EntryKind.ADMIN_GRANT if amount > 0 else EntryKind.ADMIN_REMOVAL
         entry = _entry(
@@ -333,6 +347,7 @@ def purchase_create(*, user: User, pack: CreditPack) -> Purchase:
     """Start buying `pack`: the payment adapter approves it at once, fails it, or leaves it pending."""
     if not pack.active:
         raise CreditError(_("This pack is not on sale any more."))
+    _check_bound(pack.credits)
     account = account_for(user=user)
     adapter = get_payment_adapter()
     purchase = Purchase.objects.create(
@@ -354,10 +369,16 @@ def purchase_create(*, user: User, pack: CreditPack) -> Purchase:
 
 
 def purchase_approve(*, purchase: Purchase, actor: User | None) -> Purchase:
-    """Add the purchased credits to provision, once. Raises PurchaseAlreadyDecided otherwise."""
+    """Add the purchased credits to provision, once. Raises PurchaseAlreadyDecided otherwise.
+
+    A purchase over CREDIT_MAX_GRANT (a pack made before the bound) is refused with a
+    CreditError and stays pending.
+    """
+    _check_bound(purchase.credits)
     with transaction.atomic():
         purchase = _decide(purchase, actor, PurchaseStatus.APPROVED)
         account = _lock(purchase.account)
+        _check_room(account, purchase.credits)
         account.provision_balance += purchase.credits
         entry = _entry(
             account,
@@ -415,6 +436,8 @@ def rollover_due_accounts(*, now: dt.datetime | None = None, batch: int = 500) -
 
 def account_plan_assign(*, account: CreditAccount, plan: Plan | None) -> CreditAccount:
     """Change the plan; its allowance is granted from the next period start."""
+    if plan is not None:
+        _check_bound(plan.monthly_allowance)
     with transaction.atomic():
         account = _lock(account)
         account.plan = plan
@@ -456,6 +479,21 @@ def low_credit_email_send(*, account: CreditAccount) -> bool:
 def _lock(account: CreditAccount) -> CreditAccount:
     # of=("self",): lock the account row only (the plan is an outer join, and not ours to lock).
     return CreditAccount.objects.select_for_update(of=("self",)).select_related("plan", "user").get(pk=account.pk)
+
+
+def _check_bound(amount: int) -> None:
+    """Every amount that enters (grant, pack, purchase, allowance) is at most CREDIT_MAX_GRANT."""
+    if amount > settings.CREDIT_MAX_GRANT:
+        raise CreditError(_("At most %(max)s credits at once.") % {"max": settings.CREDIT_MAX_GRANT})
+
+
+def _check_room(account: CreditAccount, amount: int) -> None:
+    """Provision, with what is held of it (it may come back), stays within the column."""
+    if account.provision_balance + account.provision_held + amount > BALANCE_MAX:
+        raise CreditError(
+            _("Cannot add %(amount)s credits: the provision balance would be over %(max)s.")
+            % {"amount": amount, "max": BALANCE_MAX}
+        )
 
 
 def _check_amount(amount: int) -> None:

@@ -67,9 +67,13 @@ def quotas_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            low_credit_threshold_set(account=account, threshold=form.cleaned_data["threshold"])
-            messages.success(request, _("Low-credit warning saved."))
-            return redirect("quotas")
+            try:
+                low_credit_threshold_set(account=account, threshold=form.cleaned_data["threshold"])
+            except CreditError as error:
+                form.add_error("threshold", str(error))
+            else:
+                messages.success(request, _("Low-credit warning saved."))
+                return redirect("quotas")
         status = 400
     summary = selectors.quota_summary(account=account)
     history = selectors.usage_history(account=account)

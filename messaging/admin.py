@@ -74,7 +74,14 @@ class RecipientAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(SendingLimits)
 class SendingLimitsAdmin(admin.ModelAdmin):
-    list_display = ("user", "max_recipients_per_send", "max_sms_per_day", "allowed_countries")
+    list_display = (
+        "user",
+        "max_recipients_per_send",
+        "max_sms_per_day",
+        "max_emails_per_day",
+        "max_faxes_per_day",
+        "allowed_countries",
+    )
     raw_id_fields = ("user",)
     search_fields = ("user__username",)
 

@@ -31,16 +31,18 @@ from django.utils.translation import gettext as _
 from accounts.models import Contact, ContactList, PhoneLabel, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
 from accounts.selectors import contact_lists_visible, contacts_visible
+from credits.services import account_for, account_lock
 from smsoffice.db import bulk_update
 
 from .fax import get_fax_gateway
 from .fax.base import OutgoingFax
 from .fax.pdf import FaxCover, fax_pdf
 from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
+from .limits import sending_limits_problems
 from .mail import send_each
 from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate, Recipient
 from .outbox import claim_rows, take_unenqueued
-from .outgoing_email import broadcast_email
+from .outgoing_email import broadcast_email, relayed_name
 from .services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
 
 logger = logging.getLogger("smsoffice.messages")
@@ -169,8 +171,9 @@ def broadcast_plan(*, user: User, draft: Draft) -> BroadcastPlan:
 def broadcast_send(*, user: User, draft: Draft, idempotency_key: str = "", now: dt.datetime | None = None) -> Broadcast:
     """Send the draft on every ticked channel, all or nothing.
 
-    Raises SendRefused (each problem named) or credits.services.InsufficientCredit for
-    the SMS copy; in both cases nothing is written, held or sent. With an
+    Raises SendRefused (each problem named: a daily limit on any channel, the rate
+    limit) or credits.services.InsufficientCredit for the SMS copy; in both cases
+    nothing is written, held or sent. With an
     `idempotency_key` already used by this user, returns that broadcast.
     """
     now = now or timezone.now()
@@ -402,7 +405,16 @@ def _copies(people: list[Person], channels: list[str]) -> list[PlannedCopy]:
 
 
 def _broadcast_write(user: User, draft: Draft, plan: BroadcastPlan, idempotency_key: str, now: dt.datetime):
+    account = account_for(user=user)
     with transaction.atomic():
+        # Every channel's daily limit and the rate limit, under the lock the SMS copy's
+        # hold takes (messaging/limits.py): a concurrent send of this user waits here
+        # until ours is committed, then counts it. All problems at once, before any write.
+        account_lock(account=account)
+        counts = {channel: len(plan.sending(channel)) for channel in plan.channels}
+        problems = sending_limits_problems(user=user, counts=counts, now=now, messages_tool=True)
+        if problems:
+            raise SendRefused([Problem("recipients", "", reason) for reason in problems])
         sms_message = None
         if plan.sms_numbers:
             # The SMS copy is an ordinary send: credit held, daily limit checked, dispatched after commit.
@@ -478,7 +490,7 @@ def _send_faxes(rows: list[Delivery], now: dt.datetime) -> list[SendResult]:
 def _fax_document(row: Delivery, now: dt.datetime) -> bytes:
     user = row.broadcast.user
     cover = FaxCover(
-        sender=user.get_full_name(),
+        sender=relayed_name(user),
         recipient=row.name if row.name != format_international(row.address) else "",
         number=format_international(row.address),
         subject=row.broadcast.subject,

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import format_international
+from credits.validators import validate_credit_amount
 
 
 class MessageStatus(models.TextChoices):
@@ -117,8 +118,19 @@ class SendingLimits(models.Model):
     """Per-user overrides of the abuse limits in settings (empty field: the setting applies)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sending_limits")
-    max_recipients_per_send = models.PositiveIntegerField(_("recipients per send"), null=True, blank=True)
-    max_sms_per_day = models.PositiveIntegerField(_("SMS per day"), null=True, blank=True)
+    max_recipients_per_send = models.PositiveIntegerField(
+        _("recipients per send"), null=True, blank=True, validators=[validate_credit_amount]
+    )
+    max_sms_per_day = models.PositiveIntegerField(
+        _("SMS per day"), null=True, blank=True, validators=[validate_credit_amount]
+    )
+    # The Messages tool's copies: free to the user, so only these limits stop a flood.
+    max_emails_per_day = models.PositiveIntegerField(
+        _("emails per day (Messages tool)"), null=True, blank=True, validators=[validate_credit_amount]
+    )
+    max_faxes_per_day = models.PositiveIntegerField(
+        _("faxes per day (Messages tool)"), null=True, blank=True, validators=[validate_credit_amount]
+    )
     allowed_countries = models.CharField(
         _("allowed destination countries"),
         max_length=300,

@@ -33,6 +33,7 @@ from credits.models import Hold
 from credits.services import (
     InsufficientCredit,
     account_for,
+    account_lock,
     credits_hold,
     credits_hold_many,
     credits_release_all,
@@ -45,7 +46,8 @@ from smsoffice.metrics import metrics_sms_results
 from . import segments
 from .gateways import get_gateway
 from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, OutgoingSMS, SendResult, StatusUpdate
-from .models import RANK, Message, MessageStatus, Recipient, RecipientStatus, SendingLimits
+from .limits import daily_limit, daily_used, sending_limits_problems
+from .models import RANK, Channel, Message, MessageStatus, Recipient, RecipientStatus, SendingLimits
 from .outbox import claim_rows, take_unenqueued
 
 logger = logging.getLogger("smsoffice.sms")
@@ -172,8 +174,9 @@ def message_send(
 ) -> Message:
     """Accept a send: hold its credit and write it, all or nothing; dispatch after commit.
 
-    Raises SendRefused (each problem named) or credits.services.InsufficientCredit
-    (needed, available); in both cases nothing is written and nothing held. With an
+    Raises SendRefused (each problem named, the daily limit included) or
+    credits.services.InsufficientCredit (needed, available); in both cases nothing is
+    written and nothing held. With an
     `idempotency_key` already used by this user, returns that message and sends nothing.
     """
     now = now or timezone.now()
@@ -185,8 +188,6 @@ def message_send(
         user=user, body=body, to=to, contact_ids=contact_ids, list_ids=list_ids, with_signature=with_signature
     )
     plan.problems += _send_at_problems(send_at, now)
-    if not plan.problems:
-        plan.problems += _daily_limit_problems(user, len(plan.recipients), now)
     if plan.problems:
         raise SendRefused(plan.problems)
     try:
@@ -207,9 +208,16 @@ def _message_write(
     idempotency_key: str,
     now: dt.datetime,
 ) -> Message:
-    """The one transaction of a send: message row, credit hold, recipient rows."""
+    """The one transaction of a send: daily limit, message row, credit hold, recipient rows."""
     immediate = send_at is None
+    account = account_for(user=user)
     with transaction.atomic():
+        # The daily limit is checked under the lock the hold takes (messaging/limits.py):
+        # a concurrent send of this user waits here until ours is committed, then counts it.
+        account = account_lock(account=account)
+        problems = sending_limits_problems(user=user, counts={Channel.SMS: len(plan.recipients)}, now=now)
+        if problems:
+            raise SendRefused([Problem("to", "", reason) for reason in problems])
         message = Message.objects.create(
             user=user,
             body=body,
@@ -223,7 +231,7 @@ def _message_write(
             send_at=send_at,
             idempotency_key=idempotency_key[:64],
         )
-        credits_hold(account=account_for(user=user), amount=plan.credits, reference=message.hold_reference)
+        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference)
         ids = _insert_recipients(message, plan.recipients, now if immediate else None)
         if immediate:
             transaction.on_commit(lambda: _enqueue_send(message.pk, ids))
@@ -289,12 +297,13 @@ def _send_batch_for_user(
             results[item.key] = problems[0].reason
         else:
             accepted.append((item, text, info, numbers[item.to]))
-    room = (
-        limits.max_per_day
-        - Recipient.objects.filter(message__user=user, message__created_at__gte=now - dt.timedelta(days=1)).count()
-    )
+    # Under the account lock, as in message_send (messaging/limits.py); the caller's
+    # transaction keeps it until these sends are written.
+    account = account_lock(account=account_for(user=user))
+    max_per_day = daily_limit(user=user, channel=Channel.SMS)
+    room = max_per_day - daily_used(user=user, channel=Channel.SMS, now=now)
     for item, *_rest in accepted[max(room, 0) :]:
-        results[item.key] = _("The limit of %(limit)s SMS in 24 hours is reached.") % {"limit": limits.max_per_day}
+        results[item.key] = _("The limit of %(limit)s SMS in 24 hours is reached.") % {"limit": max_per_day}
     accepted = accepted[: max(room, 0)]
     if not accepted:
         return []
@@ -312,9 +321,7 @@ def _send_batch_for_user(
         )
         for item, text, info, _to in accepted
     )
-    holds = credits_hold_many(
-        account=account_for(user=user), requests=[(m.hold_reference, m.credits_held) for m in messages], now=now
-    )
+    holds = credits_hold_many(account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], now=now)
     refused = [m.pk for m in messages if isinstance(holds[m.hold_reference], InsufficientCredit)]
     Message.objects.filter(pk__in=refused).delete()  # never visible: the transaction is not committed
     rows = []
@@ -461,8 +468,9 @@ def compose_text(*, body: str, user: User, with_signature: bool) -> str:
 
 @dataclass(frozen=True)
 class Limits:
+    """Checked at planning time; the daily limits are in limits.py, checked under the account lock."""
+
     max_recipients: int
-    max_per_day: int
     countries: frozenset[str]
 
 
@@ -475,7 +483,6 @@ def _limits_for(user: User) -> Limits:
             if own and own.max_recipients_per_send is not None
             else settings.SMS_MAX_RECIPIENTS
         ),
-        max_per_day=own.max_sms_per_day if own and own.max_sms_per_day is not None else settings.SMS_MAX_PER_DAY,
         countries=frozenset(c.strip().upper() for c in countries.split(",") if c.strip()),
     )
 
@@ -515,21 +522,6 @@ def _send_at_problems(send_at: dt.datetime | None, now: dt.datetime) -> list[Pro
         return [Problem("send_at", send_at.isoformat(), _("The send time is in the past."))]
     if send_at > now + dt.timedelta(days=366):
         return [Problem("send_at", send_at.isoformat(), _("The send time is more than a year away."))]
-    return []
-
-
-def _daily_limit_problems(user: User, count: int, now: dt.datetime) -> list[Problem]:
-    limit = _limits_for(user).max_per_day
-    sent = Recipient.objects.filter(message__user=user, message__created_at__gte=now - dt.timedelta(days=1)).count()
-    if sent + count > limit:
-        return [
-            Problem(
-                "to",
-                "",
-                _("This send would make %(total)s SMS in 24 hours; the limit is %(limit)s.")
-                % {"total": sent + count, "limit": limit},
-            )
-        ]
     return []
 
 

@@ -324,6 +324,12 @@ FAX_FALLBACK_FONTS = env.list(
     "FAX_FALLBACK_FONTS", default=["/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"]
 )
 MESSAGES_MAX_TEXT = env.int("MESSAGES_MAX_TEXT", default=20_000)  # characters of a Messages tool text
+# Email and fax copies cost the user no credit: these limits (per user, rolling 24 hours,
+# overridable in the admin's Sending limits) and the rate limit (Messages tool sends per
+# minute) are what stop one account from flooding mail servers and fax lines.
+MESSAGES_MAX_EMAILS_PER_DAY = env.int("MESSAGES_MAX_EMAILS_PER_DAY", default=500)
+MESSAGES_MAX_FAXES_PER_DAY = env.int("MESSAGES_MAX_FAXES_PER_DAY", default=50)
+MESSAGES_MAX_PER_MINUTE = env.int("MESSAGES_MAX_PER_MINUTE", default=5)
 
 # Mail alerts: watched IMAP mailboxes. Passwords are encrypted with the first of
 # MAILBOX_PASSWORD_KEYS (Fernet keys: `python -c "from cryptography.fernet import

@@ -53,7 +53,7 @@ def test_the_email_arrives_with_its_headers_both_parts_and_the_right_recipient(s
     received = {rcpts[0]: email.message_from_bytes(data, policy=policy.default) for _f, rcpts, data in smtp.received}
     message = received["zoe@example.org"]
     assert message["Subject"] == "Réunion lundi"
-    assert message["From"] == "Ann Peeters <noreply@office.example>"
+    assert message["From"] == "Ann Peeters via SMS Office <noreply@office.example>"
     assert message["Reply-To"] == f"Ann Peeters <{sender.email}>"
     assert message["To"] == "Zoë Ŝimon <zoe@example.org>"
     assert message.get_content_type() == "multipart/alternative"

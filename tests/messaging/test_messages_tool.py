@@ -90,7 +90,7 @@ def test_the_email_copy_is_multipart_from_the_user_with_reply_to(client, sender,
     email = mail.outbox[0]
     assert email.subject == "Office closed Friday"
     assert email.reply_to == [f"Ann Peeters <{sender.email}>"]
-    assert email.from_email.startswith("Ann Peeters <")
+    assert email.from_email == "Ann Peeters via SMS Office <noreply@localhost>"
     assert "The office is closed on Friday." in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html" and "<p>The office is closed on Friday.</p>" in html
@@ -105,7 +105,7 @@ def test_the_fax_copy_is_a_pdf_with_a_cover_header(client, sender, team, run_on_
     pages = len(pdf.pages)
     assert pages >= 2
     cover = pdf.pages[0].extract_text()
-    assert "From Ann Peeters" in cover
+    assert "From Ann Peeters via SMS Office" in cover
     assert "To Fay Everything (+32 2 555 12 34)" in cover
     assert f"Pages {pages}" in cover
     assert "Subject Office closed Friday" in cover
