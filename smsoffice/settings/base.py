@@ -251,8 +251,9 @@ REST_FRAMEWORK = {
     # JSON bodies only: one documented format, and no form parser limits (HTML 400s) to meet.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "smsoffice.api_errors.exception_handler",
-    # Per-user rate limit, counted in the cache (Redis when REDIS_URL is set).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Per-user rate limit, counted in the cache (Redis when REDIS_URL is set); while the
+    # cache is down it is counted per process, so that the API still accepts sends.
+    "DEFAULT_THROTTLE_CLASSES": ["smsoffice.throttling.UserRateThrottleFailOpen"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_RATE_LIMIT", default="120/min")},
 }
 SPECTACULAR_SETTINGS = {

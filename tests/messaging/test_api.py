@@ -1,8 +1,12 @@
 """POST/GET/DELETE /api/v1/messages/ and POST /api/v1/segments/."""
 
 import datetime as dt
+import logging
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -147,3 +151,50 @@ def test_an_api_path_that_matches_no_route_is_a_json_404(api):
     response = api.get("/api/v1/messages/null,null/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+# Found by the adversarial probe: every API request was a 500 while Redis was down,
+# because the per-user throttle reads the cache before the view runs.
+REDIS_DOWN = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_a_send_is_accepted_while_redis_is_down_and_a_warning_is_logged(api, sender, auth, caplog):
+    client = api if auth == "token" else APIClient()
+    if auth == "session":
+        client.force_login(sender)
+    with override_settings(CACHES=REDIS_DOWN), caplog.at_level(logging.WARNING, logger="smsoffice.throttling"):
+        response = client.post(reverse("api_messages"), {"to": ["+32475123456"], "body": "hi"}, format="json")
+    assert response.status_code == 202
+    assert Message.objects.count() == 1
+    assert any(r.levelno == logging.WARNING and "rate limit" in r.getMessage() for r in caplog.records)
+
+
+def test_while_redis_is_down_the_rate_limit_is_counted_in_the_process(api, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    from smsoffice.throttling import _LOCAL
+
+    _LOCAL.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    with override_settings(CACHES=REDIS_DOWN):
+        codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
+    _LOCAL.clear()
+    assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis: set REDIS_URL (CI always does)")
+def test_the_rate_limit_still_holds_with_redis_up(api, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    redis_up = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    with override_settings(CACHES=redis_up):
+        cache.clear()
+        try:
+            codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
+        finally:
+            cache.clear()
+    assert codes == [200, 200, 200, 429]
