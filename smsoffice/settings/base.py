@@ -249,7 +249,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON bodies only: one documented format, and no form parser limits (HTML 400s) to meet.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # SafeJSONParser: a lone surrogate or deep nesting is a 400, not a 500 (smsoffice/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["smsoffice.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "smsoffice.api_errors.exception_handler",
     # Per-user rate limit, counted in the cache (Redis when REDIS_URL is set); while the
     # cache is down it is counted per process, so that the API still accepts sends.

@@ -198,3 +198,38 @@ def test_the_rate_limit_still_holds_with_redis_up(api, monkeypatch):
         finally:
             cache.clear()
     assert codes == [200, 200, 200, 429]
+
+
+# Found by the adversarial probe: JSON can spell what UTF-8 cannot carry (a lone
+# surrogate) and nest deeper than Python recurses; both were 500s.
+@pytest.mark.parametrize(
+    "url, raw",
+    [
+        ("api_messages", r'{"to": ["+32475123456"], "body": "hi \ud800"}'),
+        ("api_messages", r'{"to": ["+32475123456\udfff"], "body": "hi"}'),
+        ("api_messages", r'{"to": ["+32475123456"], "body": "hi", "send_at": "2030-01-01T09:00:00+01:00\ud800"}'),
+        ("api_messages", r'{"to": ["+32475123456"], "body": "hi", "\ud800": 1}'),
+        ("api_segments", r'{"body": "hi \ud800"}'),
+        ("api_segments", "[" * 100_000),
+        ("api_messages", '{"to": ' + "[" * 100_000),
+        ("api_messages", '{"body": "hi", "to": ' + "[" * 50 + "]" * 50 + "}"),
+    ],
+)
+def test_unencodable_or_deeply_nested_json_is_a_400_in_the_documented_shape(api, url, raw):
+    response = api.generic("POST", reverse(url), raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [] and "JSON parse error" in response.json()["detail"]
+    assert not Message.objects.exists()
+
+
+def test_a_surrogate_pair_spelled_in_json_is_one_emoji(api):
+    response = api.generic(
+        "POST", reverse("api_segments"), r'{"body": "\ud83d\ude00"}', content_type="application/json"
+    )
+    assert response.json()["ucs2_characters"] == ["😀"]
+
+
+def test_a_lone_surrogate_is_named_with_its_field(api):
+    raw = r'{"to": ["+32475123456", "+32475\udfff"], "body": "hi"}'
+    detail = api.generic("POST", reverse("api_messages"), raw, content_type="application/json").json()["detail"]
+    assert "to[1] has a lone UTF-16 surrogate (\\udfff)" in detail
