@@ -120,6 +120,7 @@ def test_the_schema_documents_the_messaging_endpoints(api):
     schema = api.get(reverse("api_schema")).content.decode()
     for path in ("/api/v1/messages/", "/api/v1/messages/{message_id}/", "/api/v1/segments/"):
         assert path in schema
+    assert "a time without a zone is refused" in schema
 
 
 # Found by schemathesis (tests/test_api_fuzz.py): each answered outside the schema before.
@@ -233,3 +234,25 @@ def test_a_lone_surrogate_is_named_with_its_field(api):
     raw = r'{"to": ["+32475123456", "+32475\udfff"], "body": "hi"}'
     detail = api.generic("POST", reverse("api_messages"), raw, content_type="application/json").json()["detail"]
     assert "to[1] has a lone UTF-16 surrogate (\\udfff)" in detail
+
+
+# Found by the adversarial probe: a send_at without a zone was read as UTC with a token
+# and as the user's zone with a session (the middleware had switched zones by then).
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_a_send_at_without_a_time_zone_is_refused_on_both_auths(api, sender, auth):
+    sender.time_zone = "Europe/Brussels"
+    sender.save()
+    client = api if auth == "token" else APIClient()
+    if auth == "session":
+        client.force_login(sender)
+    day = (timezone.now() + dt.timedelta(days=2)).date()
+    payload = {"to": ["+32475123456"], "body": "later", "send_at": f"{day}T09:00:00"}
+    response = client.post(reverse("api_messages"), payload, format="json")
+    assert response.status_code == 400
+    [problem] = response.json()["errors"]
+    assert (problem["field"], problem["input"]) == ("send_at", f"{day}T09:00:00")
+    assert problem["reason"].startswith("Give the time with its time zone")
+    assert not Message.objects.exists()
+    payload["send_at"] = f"{day}T09:00:00+01:00"
+    assert client.post(reverse("api_messages"), payload, format="json").status_code == 202
+    assert Message.objects.get().send_at == dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC)
