@@ -115,8 +115,18 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the audit: who, from where, when, which
 # The log line names the address, not the user name typed: people type passwords there.
 AXES_SENSITIVE_PARAMETERS = ["username"]
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout.lockout_response"
-# The address is REMOTE_ADDR: behind a reverse proxy that is the proxy's, and the
-# lockout becomes per user name (X-Forwarded-For is not trusted: clients forge it).
+# The address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the entry they
+# appended to X-Forwarded-For (accounts/client_address.py). Without it, behind a proxy
+# every user shares the proxy's address and the lockout becomes per user name: anyone
+# could lock a user out. Set it to the number of proxies exactly: one too many lets a
+# client choose its address (X-Forwarded-For is otherwise ignored: clients forge it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+# Password reset emails (accounts/password_reset.py): at most this many requests an hour
+# from one address (whatever they ask for) and emails an hour to one account (from
+# wherever): nobody floods a mailbox or mails every account. The page answers the same.
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=10)
+PASSWORD_RESET_MAX_PER_ACCOUNT = env.int("PASSWORD_RESET_MAX_PER_ACCOUNT", default=3)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
