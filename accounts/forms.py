@@ -1,14 +1,19 @@
 """Forms check input and turn it into service arguments; they never write."""
 
 import zoneinfo
+from collections.abc import Iterator
 from functools import cache
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import phones
+from .client_address import client_address
 from .models import AddressBook, ContactList, PhoneLabel, User
+from .password_reset import password_reset_allowed_from, password_reset_allowed_to
 from .services import PhoneEntry, phone_entry
 
 
@@ -88,6 +93,20 @@ class PersonalDataForm(forms.Form):
             "default_country": data["default_country"],
             "sms_signature": data["sms_signature"].strip(),
         }
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending only within the limits of accounts/password_reset.py.
+
+    The view answers the same "check your email" page whatever happens here."""
+
+    def save(self, *args, request: HttpRequest | None = None, **kwargs) -> None:
+        address = client_address(request) if request is not None else ""
+        if password_reset_allowed_from(address=address):
+            super().save(*args, request=request, **kwargs)
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return (user for user in super().get_users(email) if password_reset_allowed_to(user=user))
 
 
 class ContactForm(forms.Form):

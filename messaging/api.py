@@ -1,5 +1,9 @@
 """REST API: send SMS, follow a send, cancel a scheduled one, count segments."""
 
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,6 +21,25 @@ MAX_BODY = 20_000  # characters accepted before the service counts parts (10 par
 MAX_INPUTS = 50_000
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must say its zone (an offset or Z).
+
+    A time without one would be read in the request's current zone: the user's with a
+    session (the middleware activates it), UTC with a token (authenticated after the
+    middleware ran), so the same request would schedule at two different instants. A
+    program calling the API states the zone; the composer page reads its datetime-local
+    field in the user's zone itself (composer.send_at_from_local)."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its time zone: 2026-12-24T09:30:00+01:00, or 2026-12-24T08:30:00Z in UTC.")
+    }
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
 class SendSerializer(serializers.Serializer):
     to = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_INPUTS
@@ -29,7 +52,13 @@ class SendSerializer(serializers.Serializer):
     )
     body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
     signature = serializers.BooleanField(required=False, default=True)
-    send_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    send_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When to send (ISO 8601 with its zone: `2026-12-24T09:30:00+01:00` or `...Z`); "
+        "a time without a zone is refused. Absent or null: now.",
+    )
 
 
 class RecipientOut(serializers.Serializer):

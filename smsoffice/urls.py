@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.forms import LimitedPasswordResetForm
 from accounts.views import api_token, contacts, lists, personal
 from credits import api as credits_api
 from credits import views as credits_views
@@ -15,6 +17,12 @@ from . import api_errors, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Before Django's own: the reset form with its limits (accounts/password_reset.py).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=LimitedPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("settings/personal/", personal.personal_data, name="personal_data"),
     path("settings/credit/", credits_views.credit_page, name="credit"),

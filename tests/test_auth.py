@@ -1,9 +1,15 @@
 """Log in and out, reset a forgotten password by email, change the password."""
 
+import logging
 import re
 
+import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
+
+from tests.factories import UserFactory
 
 
 def test_log_in_and_out(client, user, password):
@@ -59,3 +65,43 @@ def test_weak_new_password_is_refused(client, user, password):
     assert "This password is too common" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(password)
+
+
+# Found by the adversarial probe: the reset form sent an email for every post, so anyone
+# could flood a user's mailbox (or send mail to every account) from one address.
+@pytest.fixture(autouse=True)
+def _empty_reset_counts():
+    cache.clear()  # the reset limits count in the cache
+    yield
+    cache.clear()
+
+
+def ask_reset(client, email: str, address: str = "203.0.113.7"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address, follow=True)
+
+
+def test_reset_emails_to_one_account_are_capped_whatever_the_address(client, user, caplog):
+    limit = settings.PASSWORD_RESET_MAX_PER_ACCOUNT
+    caplog.set_level(logging.WARNING, logger="accounts.password_reset")
+    pages = [ask_reset(client, user.email, address=f"198.51.100.{n}") for n in range(limit + 2)]
+    assert len(mail.outbox) == limit
+    # The page says the same either way: nobody learns whether the account exists.
+    assert {page.redirect_chain[-1][0] for page in pages} == {reverse("password_reset_done")}
+    assert all("Check your email" in page.content.decode() for page in pages)
+    skipped = [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()]
+    assert len(skipped) == 2 and all(f"user {user.pk}" in line for line in skipped)
+    assert not any(user.email in line for line in skipped)
+
+
+def test_reset_requests_from_one_address_are_capped_whatever_the_account(client, db, caplog):
+    limit = settings.PASSWORD_RESET_MAX_PER_ADDRESS
+    caplog.set_level(logging.WARNING, logger="accounts.password_reset")
+    users = [UserFactory() for _ in range(limit + 1)]
+    pages = [ask_reset(client, u.email) for u in users]
+    assert len(mail.outbox) == limit
+    assert "Check your email" in pages[-1].content.decode()
+    assert any("203.0.113.7" in r.getMessage() and "not sent" in r.getMessage() for r in caplog.records)
+    # Another address is not held back by this one.
+    ask_reset(client, users[-1].email, address="198.51.100.1")
+    assert len(mail.outbox) == limit + 1
+    assert mail.outbox[-1].to == [users[-1].email]

@@ -8,7 +8,7 @@ from pathlib import Path
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -123,3 +123,36 @@ def test_failed_logins_are_listed_for_administrators(client, user, db):
     client.force_login(admin)
     page = client.get(reverse("admin:axes_accessfailurelog_changelist")).content.decode()
     assert user.username in page and "203.0.113.7" in page
+
+
+# Found by the adversarial probe: behind the reverse proxy every login came from the
+# proxy's address, so five wrong passwords typed anywhere locked that user out everywhere.
+PROXY = "10.0.0.2"
+
+
+def login_via_proxy(client: Client, username: str, password: str, forwarded_for: str):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_trusted_proxy_a_stranger_cannot_lock_the_user_out(user, password):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login_via_proxy(Client(), user.username, WRONG, "203.0.113.66")
+    assert login_via_proxy(Client(), user.username, password, "203.0.113.66").status_code == 429
+    # The stranger cannot pose as another address: the proxy appends the one it saw.
+    assert login_via_proxy(Client(), user.username, password, "198.51.100.7, 203.0.113.66").status_code == 429
+    # The user, from an address with no failures, gets in.
+    assert login_via_proxy(Client(), user.username, password, "198.51.100.7").status_code == 302
+    assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(user, password):
+    # Clients forge it: trusting it with no proxy in front would give each try a new address.
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        login_via_proxy(Client(), user.username, WRONG, f"198.51.100.{number}")
+    assert login_via_proxy(Client(), user.username, password, "198.51.100.99").status_code == 429

@@ -115,8 +115,18 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the audit: who, from where, when, which
 # The log line names the address, not the user name typed: people type passwords there.
 AXES_SENSITIVE_PARAMETERS = ["username"]
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout.lockout_response"
-# The address is REMOTE_ADDR: behind a reverse proxy that is the proxy's, and the
-# lockout becomes per user name (X-Forwarded-For is not trusted: clients forge it).
+# The address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the entry they
+# appended to X-Forwarded-For (accounts/client_address.py). Without it, behind a proxy
+# every user shares the proxy's address and the lockout becomes per user name: anyone
+# could lock a user out. Set it to the number of proxies exactly: one too many lets a
+# client choose its address (X-Forwarded-For is otherwise ignored: clients forge it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+# Password reset emails (accounts/password_reset.py): at most this many requests an hour
+# from one address (whatever they ask for) and emails an hour to one account (from
+# wherever): nobody floods a mailbox or mails every account. The page answers the same.
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=10)
+PASSWORD_RESET_MAX_PER_ACCOUNT = env.int("PASSWORD_RESET_MAX_PER_ACCOUNT", default=3)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,10 +259,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON bodies only: one documented format, and no form parser limits (HTML 400s) to meet.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # SafeJSONParser: a lone surrogate or deep nesting is a 400, not a 500 (smsoffice/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["smsoffice.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "smsoffice.api_errors.exception_handler",
-    # Per-user rate limit, counted in the cache (Redis when REDIS_URL is set).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Per-user rate limit, counted in the cache (Redis when REDIS_URL is set); while the
+    # cache is down it is counted per process, so that the API still accepts sends.
+    "DEFAULT_THROTTLE_CLASSES": ["smsoffice.throttling.UserRateThrottleFailOpen"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_RATE_LIMIT", default="120/min")},
 }
 SPECTACULAR_SETTINGS = {

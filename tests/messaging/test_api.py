@@ -1,8 +1,12 @@
 """POST/GET/DELETE /api/v1/messages/ and POST /api/v1/segments/."""
 
 import datetime as dt
+import logging
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -116,6 +120,7 @@ def test_the_schema_documents_the_messaging_endpoints(api):
     schema = api.get(reverse("api_schema")).content.decode()
     for path in ("/api/v1/messages/", "/api/v1/messages/{message_id}/", "/api/v1/segments/"):
         assert path in schema
+    assert "a time without a zone is refused" in schema
 
 
 # Found by schemathesis (tests/test_api_fuzz.py): each answered outside the schema before.
@@ -147,3 +152,107 @@ def test_an_api_path_that_matches_no_route_is_a_json_404(api):
     response = api.get("/api/v1/messages/null,null/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+# Found by the adversarial probe: every API request was a 500 while Redis was down,
+# because the per-user throttle reads the cache before the view runs.
+REDIS_DOWN = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_a_send_is_accepted_while_redis_is_down_and_a_warning_is_logged(api, sender, auth, caplog):
+    client = api if auth == "token" else APIClient()
+    if auth == "session":
+        client.force_login(sender)
+    with override_settings(CACHES=REDIS_DOWN), caplog.at_level(logging.WARNING, logger="smsoffice.throttling"):
+        response = client.post(reverse("api_messages"), {"to": ["+32475123456"], "body": "hi"}, format="json")
+    assert response.status_code == 202
+    assert Message.objects.count() == 1
+    assert any(r.levelno == logging.WARNING and "rate limit" in r.getMessage() for r in caplog.records)
+
+
+def test_while_redis_is_down_the_rate_limit_is_counted_in_the_process(api, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    from smsoffice.throttling import _LOCAL
+
+    _LOCAL.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    with override_settings(CACHES=REDIS_DOWN):
+        codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
+    _LOCAL.clear()
+    assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis: set REDIS_URL (CI always does)")
+def test_the_rate_limit_still_holds_with_redis_up(api, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    redis_up = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    with override_settings(CACHES=redis_up):
+        cache.clear()
+        try:
+            codes = [api.post(reverse("api_segments"), {"body": "x"}, format="json").status_code for _ in range(4)]
+        finally:
+            cache.clear()
+    assert codes == [200, 200, 200, 429]
+
+
+# Found by the adversarial probe: JSON can spell what UTF-8 cannot carry (a lone
+# surrogate) and nest deeper than Python recurses; both were 500s.
+@pytest.mark.parametrize(
+    "url, raw",
+    [
+        ("api_messages", r'{"to": ["+32475123456"], "body": "hi \ud800"}'),
+        ("api_messages", r'{"to": ["+32475123456\udfff"], "body": "hi"}'),
+        ("api_messages", r'{"to": ["+32475123456"], "body": "hi", "send_at": "2030-01-01T09:00:00+01:00\ud800"}'),
+        ("api_messages", r'{"to": ["+32475123456"], "body": "hi", "\ud800": 1}'),
+        ("api_segments", r'{"body": "hi \ud800"}'),
+        ("api_segments", "[" * 100_000),
+        ("api_messages", '{"to": ' + "[" * 100_000),
+        ("api_messages", '{"body": "hi", "to": ' + "[" * 50 + "]" * 50 + "}"),
+    ],
+)
+def test_unencodable_or_deeply_nested_json_is_a_400_in_the_documented_shape(api, url, raw):
+    response = api.generic("POST", reverse(url), raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [] and "JSON parse error" in response.json()["detail"]
+    assert not Message.objects.exists()
+
+
+def test_a_surrogate_pair_spelled_in_json_is_one_emoji(api):
+    response = api.generic(
+        "POST", reverse("api_segments"), r'{"body": "\ud83d\ude00"}', content_type="application/json"
+    )
+    assert response.json()["ucs2_characters"] == ["😀"]
+
+
+def test_a_lone_surrogate_is_named_with_its_field(api):
+    raw = r'{"to": ["+32475123456", "+32475\udfff"], "body": "hi"}'
+    detail = api.generic("POST", reverse("api_messages"), raw, content_type="application/json").json()["detail"]
+    assert "to[1] has a lone UTF-16 surrogate (\\udfff)" in detail
+
+
+# Found by the adversarial probe: a send_at without a zone was read as UTC with a token
+# and as the user's zone with a session (the middleware had switched zones by then).
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_a_send_at_without_a_time_zone_is_refused_on_both_auths(api, sender, auth):
+    sender.time_zone = "Europe/Brussels"
+    sender.save()
+    client = api if auth == "token" else APIClient()
+    if auth == "session":
+        client.force_login(sender)
+    day = (timezone.now() + dt.timedelta(days=2)).date()
+    payload = {"to": ["+32475123456"], "body": "later", "send_at": f"{day}T09:00:00"}
+    response = client.post(reverse("api_messages"), payload, format="json")
+    assert response.status_code == 400
+    [problem] = response.json()["errors"]
+    assert (problem["field"], problem["input"]) == ("send_at", f"{day}T09:00:00")
+    assert problem["reason"].startswith("Give the time with its time zone")
+    assert not Message.objects.exists()
+    payload["send_at"] = f"{day}T09:00:00+01:00"
+    assert client.post(reverse("api_messages"), payload, format="json").status_code == 202
+    assert Message.objects.get().send_at == dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC)
