@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import forms as f
 from ..access import access_contact, access_contact_list, access_list_member
 from ..phones import PhoneNumberError
-from ..selectors import contact_lists_visible, contacts_search
+from ..selectors import contact_lists_visible, contacts_search, list_members_reachable, list_members_unreachable_count
 from ..services import (
     ListMemberError,
     contact_list_delete,
@@ -97,9 +97,10 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     search = f.ContactSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     candidates = contacts_search(user=request.user, query=query)[:PICKER_SIZE] if query else []
-    members = contact_list.members.select_related("contact")
+    members = list_members_reachable(user=request.user, contact_list=contact_list).select_related("contact")
     context = {
         "list": contact_list,
+        "unreachable": list_members_unreachable_count(user=request.user, contact_list=contact_list),
         "page": Paginator(members, PAGE_SIZE).get_page(request.GET.get("page")),
         "entry_form": entry_form,
         "search": search,
