@@ -2,9 +2,10 @@
 
 import re
 
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
-from .models import AddressBook, Contact, ContactList, ListMember, User
+from .models import AddressBook, Contact, ContactList, GroupAdministrator, ListMember, User
 
 # A query with this many digits is also looked up as a phone number.
 MIN_NUMBER_DIGITS = 3
@@ -13,6 +14,11 @@ MIN_NUMBER_DIGITS = 3
 def visible_scope(user: User) -> Q:
     """Objects owned by the user or by one of the user's groups."""
     return Q(owner=user) | Q(group__in=user.groups.all())
+
+
+def is_group_administrator(*, user: User, group: Group) -> bool:
+    """Superusers administer every group; others through a GroupAdministrator row."""
+    return user.is_superuser or GroupAdministrator.objects.filter(group=group, user=user).exists()
 
 
 def address_books_visible(*, user: User) -> QuerySet[AddressBook]:

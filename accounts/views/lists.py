@@ -12,6 +12,7 @@ from ..phones import PhoneNumberError
 from ..selectors import contact_lists_visible, contacts_search, list_members_reachable, list_members_unreachable_count
 from ..services import (
     ListMemberError,
+    SharedDataMoveRefused,
     contact_list_delete,
     contact_list_save,
     list_member_add_address,
@@ -37,7 +38,10 @@ def list_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             contact_list = contact_list_save(
-                name=form.cleaned_data["name"].strip(), owner=request.user, group=form.cleaned_data["group"]
+                name=form.cleaned_data["name"].strip(),
+                owner=request.user,
+                group=form.cleaned_data["group"],
+                actor=request.user,
             )
             return redirect("list_detail", list_id=contact_list.pk)
         return render(request, "accounts/list_form.html", {"form": form}, status=400)
@@ -51,13 +55,18 @@ def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
     form = f.ContactListForm.for_list(contact_list, request.user, data=request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            contact_list_save(
-                contact_list=contact_list,
-                name=form.cleaned_data["name"].strip(),
-                owner=request.user,
-                group=form.cleaned_data["group"],
-            )
-            return redirect("list_detail", list_id=contact_list.pk)
+            try:
+                contact_list_save(
+                    contact_list=contact_list,
+                    name=form.cleaned_data["name"].strip(),
+                    owner=request.user,
+                    group=form.cleaned_data["group"],
+                    actor=request.user,
+                )
+            except SharedDataMoveRefused as error:
+                form.add_error("group", str(error))
+            else:
+                return redirect("list_detail", list_id=contact_list.pk)
         return render(request, "accounts/list_form.html", {"form": form, "list": contact_list}, status=400)
     return render(request, "accounts/list_form.html", {"form": form, "list": contact_list})
 
