@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -135,7 +137,12 @@ def contact_import(request: HttpRequest) -> HttpResponse:
             else:
                 # Some rows may have been refused: the report says which, by line.
                 status = 200 if not report.errors or report.imported else 400
-    return render(request, "accounts/contact_import.html", {"form": form, "report": report}, status=status)
+    limits = {
+        "max_rows": number_format(settings.CONTACT_IMPORT_MAX_ROWS, force_grouping=True),
+        "max_kb": number_format(settings.CONTACT_IMPORT_MAX_BYTES // 1024, force_grouping=True),
+    }
+    context = {"form": form, "report": report, **limits}
+    return render(request, "accounts/contact_import.html", context, status=status)
 
 
 @login_required
