@@ -8,7 +8,7 @@ a 404 (not a 403, which would confirm that the id exists).
 from django.shortcuts import get_object_or_404
 
 from .models import AddressBook, Contact, ContactList, ListMember, User
-from .selectors import address_books_visible, contact_lists_visible, contacts_visible
+from .selectors import address_books_visible, contact_lists_visible, contacts_visible, list_members_reachable
 
 
 def access_address_book(user: User, book_id: int) -> AddressBook:
@@ -25,4 +25,6 @@ def access_contact_list(user: User, list_id: int) -> ContactList:
 
 def access_list_member(user: User, list_id: int, member_id: int) -> ListMember:
     contact_list = access_contact_list(user, list_id)
-    return get_object_or_404(contact_list.members, pk=member_id)
+    # A member the user can no longer see is not theirs to name (the removal message
+    # would show the contact's current name): 404 like any unknown id.
+    return get_object_or_404(list_members_reachable(user=user, contact_list=contact_list), pk=member_id)

@@ -8,7 +8,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AddressBook, Contact, ContactEmail, ContactList, ContactPhone, ListMember, User
+from .models import (
+    AddressBook,
+    Contact,
+    ContactEmail,
+    ContactList,
+    ContactPhone,
+    GroupAdministrator,
+    ListMember,
+    SharedDataMove,
+    User,
+)
 from .services import address_books_ensure
 
 
@@ -66,7 +76,7 @@ class ContactEmailInline(ReadOnlyInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "book")
+    list_display = ("name", "organisation", "book", "created_by")
     list_select_related = ("book",)
     search_fields = ("name", "organisation", "emails__address", "phones__e164")
     raw_id_fields = ("book",)
@@ -81,7 +91,36 @@ class ListMemberInline(admin.TabularInline):
 
 @admin.register(ContactList)
 class ContactListAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "group")
+    list_display = ("name", "owner", "group", "created_by")
     search_fields = ("name", "owner__username", "group__name")
     raw_id_fields = ("owner",)
     inlines = [ListMemberInline]
+
+
+@admin.register(GroupAdministrator)
+class GroupAdministratorAdmin(admin.ModelAdmin):
+    """Who may move a group's contacts and Lists out of it (besides their creators and superusers)."""
+
+    list_display = ("group", "user")
+    list_filter = ("group",)
+    search_fields = ("group__name", "user__username", "user__full_name")
+    raw_id_fields = ("user",)
+
+
+@admin.register(SharedDataMove)
+class SharedDataMoveAdmin(admin.ModelAdmin):
+    """The trail of shared contacts and Lists moved out of a group: read only."""
+
+    list_display = ("at", "kind", "object_name", "from_group_name", "destination", "actor_name")
+    list_filter = ("kind", "from_group_name")
+    search_fields = ("object_name", "actor_name", "from_group_name", "destination")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

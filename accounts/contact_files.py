@@ -2,7 +2,9 @@
 
 import csv
 import io
+from itertools import islice
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .vcard import CardData, read_cards
@@ -48,17 +50,32 @@ def decode_upload(data: bytes) -> str:
         ) from error
 
 
-def read_contacts_file(*, filename: str, text: str) -> list[CardData]:
-    """Rows of a .vcf or .csv file, each with its line number; bad rows carry a `problem`."""
+def read_contacts_file(*, filename: str, text: str, max_rows: int | None = None) -> list[CardData]:
+    """Rows of a .vcf or .csv file, each with its line number; bad rows carry a `problem`.
+
+    Raises ContactFileError as soon as the file holds more than `max_rows` rows:
+    reading stops there, so a huge file costs no more than an accepted one.
+    """
     lowered = filename.lower()
     if lowered.endswith((".vcf", ".vcard")) or text.lstrip().upper().startswith("BEGIN:VCARD"):
-        return list(read_cards(text))
-    if lowered.endswith(".csv"):
-        return _read_csv(text)
-    raise ContactFileError(_("Choose a vCard (.vcf) or CSV (.csv) file."))
+        rows = list(islice(read_cards(text), max_rows + 1 if max_rows is not None else None))
+    elif lowered.endswith(".csv"):
+        rows = _read_csv(text, max_rows=max_rows)
+    else:
+        raise ContactFileError(_("Choose a vCard (.vcf) or CSV (.csv) file."))
+    if max_rows is not None and len(rows) > max_rows:
+        limit = number_format(max_rows, force_grouping=True)
+        raise ContactFileError(
+            _(
+                "This file holds more than %(max)s contacts; at most %(max)s are imported at once. "
+                "Split it into files of at most %(max)s contacts and import them one after the other."
+            )
+            % {"max": limit}
+        )
+    return rows
 
 
-def _read_csv(text: str) -> list[CardData]:
+def _read_csv(text: str, *, max_rows: int | None) -> list[CardData]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -88,6 +105,8 @@ def _read_csv(text: str) -> list[CardData]:
             continue
         if any(v.strip() for v in values):
             rows.append(_csv_row(reader.line_num, columns, values))
+        if max_rows is not None and len(rows) > max_rows:
+            break  # the caller refuses the file: reading further is wasted work
     return rows
 
 

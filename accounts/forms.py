@@ -191,7 +191,7 @@ class ContactImportForm(forms.Form):
         limit = settings.CONTACT_IMPORT_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                _("The file is %(size)s KB; the largest accepted is %(limit)s KB.")
+                _("The file is %(size)s KB; the largest accepted is %(limit)s KB. Split it into smaller files.")
                 % {"size": upload.size // 1024, "limit": limit // 1024}
             )
         return upload

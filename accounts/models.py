@@ -97,6 +97,11 @@ class Contact(models.Model):
     # Lower-cased name, organisation, emails and number digits, kept by contact_save:
     # one column to scan makes search fast without a join per number or address.
     search_text = models.TextField(blank=True, editable=False)
+    # Who created it (null for contacts from before this was recorded): with a group
+    # administrator, the only one who may move it out of a group book.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,6 +162,10 @@ class ContactList(OwnedByUserOrGroup):
     """A named distribution list of contacts and free numbers or addresses."""
 
     name = models.CharField(_("name"), max_length=100)
+    # As on Contact: null for Lists from before this was recorded.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,3 +206,60 @@ class ListMember(models.Model):
         if self.contact_id:
             return str(self.contact)
         return phones.format_international(self.phone) if self.phone else self.email
+
+
+class GroupAdministrator(models.Model):
+    """A user who administers a group's shared data (set in the admin console).
+
+    Deliberately small: it only lets its user move the group's contacts and Lists out
+    of the group. Superusers count as administrators of every group. Organisations
+    with owner/admin roles (a later issue) will replace this relation.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", verbose_name=_("group"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+
+    class Meta:
+        verbose_name = _("group administrator")
+        verbose_name_plural = _("group administrators")
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="group_administrator_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.group})"
+
+
+class SharedDataMove(models.Model):
+    """A contact or List moved out of a group book or group: the trail administrators read.
+
+    Names are copied as they were at the time so the row still reads after the user,
+    group or object is deleted; the foreign keys are kept where they still exist.
+    """
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("contact")
+        LIST = "list", _("List")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    kind = models.CharField(_("what"), max_length=8, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField(_("id"))
+    object_name = models.CharField(_("name"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("moved by")
+    )
+    actor_name = models.CharField(_("moved by"), max_length=150)
+    from_group = models.ForeignKey(
+        Group, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("from group")
+    )
+    from_group_name = models.CharField(_("from group"), max_length=150)
+    # Where it went: a group, or a user's private book or Lists.
+    destination = models.CharField(_("to"), max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("shared data move")
+        verbose_name_plural = _("shared data moves")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_name}: {self.from_group_name} -> {self.destination}"

@@ -2,9 +2,10 @@
 
 import re
 
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
-from .models import AddressBook, Contact, ContactList, User
+from .models import AddressBook, Contact, ContactList, GroupAdministrator, ListMember, User
 
 # A query with this many digits is also looked up as a phone number.
 MIN_NUMBER_DIGITS = 3
@@ -13,6 +14,11 @@ MIN_NUMBER_DIGITS = 3
 def visible_scope(user: User) -> Q:
     """Objects owned by the user or by one of the user's groups."""
     return Q(owner=user) | Q(group__in=user.groups.all())
+
+
+def is_group_administrator(*, user: User, group: Group) -> bool:
+    """Superusers administer every group; others through a GroupAdministrator row."""
+    return user.is_superuser or GroupAdministrator.objects.filter(group=group, user=user).exists()
 
 
 def address_books_visible(*, user: User) -> QuerySet[AddressBook]:
@@ -25,6 +31,25 @@ def contact_lists_visible(*, user: User) -> QuerySet[ContactList]:
 
 def contacts_visible(*, user: User) -> QuerySet[Contact]:
     return Contact.objects.filter(book__in=address_books_visible(user=user))
+
+
+def list_members_reachable(*, user: User, contact_list: ContactList) -> QuerySet[ListMember]:
+    """The members of `contact_list` that `user` may see and send to, decided now.
+
+    A contact member counts only while it is in a book the user sees today: access is
+    checked when the List is read or sent, not when the contact was added, so a user
+    who left the group (or whose contact moved into someone's private book) reaches
+    it by no path. Free numbers and addresses are the List's own and always count.
+    Every path that expands a List (its page, the composer's counter, SMS send, the
+    API, the Messages tool) reads its members here.
+    """
+    return contact_list.members.filter(Q(contact__isnull=True) | Q(contact__book__in=address_books_visible(user=user)))
+
+
+def list_members_unreachable_count(*, user: User, contact_list: ContactList) -> int:
+    """How many of the List's contacts `user` can no longer see (the List page says so)."""
+    visible = address_books_visible(user=user)
+    return contact_list.members.filter(contact__isnull=False).exclude(contact__book__in=visible).count()
 
 
 def contacts_search(*, user: User, query: str = "", book: AddressBook | None = None) -> QuerySet[Contact]:

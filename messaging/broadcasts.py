@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Contact, ContactList, PhoneLabel, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
-from accounts.selectors import contact_lists_visible, contacts_visible
+from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
 from credits.services import account_for, account_lock
 from smsoffice.db import bulk_update
 
@@ -344,12 +344,13 @@ def _people(user: User, draft: Draft, problems: list[Problem]) -> list[Person]:
     for contact in objects_visible_by_id(contacts, draft.contact_ids, "contacts", problems):
         people.setdefault(("contact", contact.pk), _contact_person(contact))
     for contact_list in objects_visible_by_id(contact_lists_visible(user=user), draft.list_ids, "lists", problems):
-        _add_list_members(contact_list, people)
+        _add_list_members(user, contact_list, people)
     return list(people.values())
 
 
-def _add_list_members(contact_list: ContactList, people: dict[tuple, Person]) -> None:
-    members = contact_list.members.select_related("contact").prefetch_related("contact__phones", "contact__emails")
+def _add_list_members(user: User, contact_list: ContactList, people: dict[tuple, Person]) -> None:
+    members = list_members_reachable(user=user, contact_list=contact_list)
+    members = members.select_related("contact").prefetch_related("contact__phones", "contact__emails")
     for member in members:
         if member.contact_id:
             people.setdefault(("contact", member.contact_id), _contact_person(member.contact))

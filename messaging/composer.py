@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Contact, ContactList, ContactPhone, User
 from accounts.phones import PhoneNumberError, parse_number
-from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible
+from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible, list_members_reachable
 from credits.services import account_for
 
 from . import segments
@@ -166,13 +167,13 @@ def recipient_rows(state: ComposerState, user: User) -> list[RecipientRow]:
         if item is None:
             rows.append(RecipientRow("list", str(list_id), _("Unknown List"), problem=_("No such List.")))
             continue
-        count = item.members.count()
+        count = list_members_reachable(user=user, contact_list=item).count()
         rows.append(
             RecipientRow(
                 "list",
                 str(item.pk),
                 _("List: %(name)s") % {"name": item.name},
-                _("%(count)s members") % {"count": count},
+                ngettext("%(count)s member", "%(count)s members", count) % {"count": count},
             )
         )
     return rows

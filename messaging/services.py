@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Contact, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
-from accounts.selectors import contact_lists_visible, contacts_visible
+from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
 from credits.models import Hold
 from credits.services import (
     InsufficientCredit,
@@ -140,7 +140,8 @@ def message_plan(
         _add_contact(contact, add, plan)
     lists = objects_visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan.problems)
     for contact_list in lists:
-        for member in contact_list.members.select_related("contact").prefetch_related("contact__phones"):
+        members = list_members_reachable(user=user, contact_list=contact_list)
+        for member in members.select_related("contact").prefetch_related("contact__phones"):
             if member.contact_id:
                 _add_contact(member.contact, add, plan, list_name=contact_list.name)
             elif member.phone:

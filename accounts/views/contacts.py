@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,7 +13,7 @@ from ..access import access_address_book, access_contact
 from ..contact_files import ContactFileError, decode_upload
 from ..models import Contact
 from ..selectors import address_books_visible, contacts_search
-from ..services import address_books_ensure, contact_delete, contact_save, contacts_import
+from ..services import SharedDataMoveRefused, address_books_ensure, contact_delete, contact_save, contacts_import
 from ..vcard import CardData, write_cards
 
 PAGE_SIZE = 25
@@ -79,17 +81,22 @@ def _contact_form(request: HttpRequest, *, contact: Contact | None) -> HttpRespo
     status = 200
     if data is not None:
         if form.is_valid() and phone_set.is_valid() and email_set.is_valid():
-            contact = contact_save(
-                contact=contact,
-                book=form.cleaned_data["book"],
-                name=form.cleaned_data["name"].strip(),
-                organisation=form.cleaned_data["organisation"].strip(),
-                notes=form.cleaned_data["notes"],
-                phone_entries=f.phone_entries(phone_set),
-                emails=f.email_addresses(email_set),
-            )
-            messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
-            return redirect("contact_detail", contact_id=contact.pk)
+            try:
+                saved = contact_save(
+                    contact=contact,
+                    book=form.cleaned_data["book"],
+                    name=form.cleaned_data["name"].strip(),
+                    organisation=form.cleaned_data["organisation"].strip(),
+                    notes=form.cleaned_data["notes"],
+                    phone_entries=f.phone_entries(phone_set),
+                    emails=f.email_addresses(email_set),
+                    actor=request.user,
+                )
+            except SharedDataMoveRefused as error:
+                form.add_error("book", str(error))
+            else:
+                messages.success(request, _("Contact “%(name)s” saved.") % {"name": saved.name})
+                return redirect("contact_detail", contact_id=saved.pk)
         status = 400
     context = {"form": form, "phone_set": phone_set, "email_set": email_set, "contact": contact}
     return render(request, "accounts/contact_form.html", context, status=status)
@@ -123,13 +130,19 @@ def contact_import(request: HttpRequest) -> HttpResponse:
                     filename=upload.name,
                     text=decode_upload(upload.read()),
                     default_region=request.user.default_country or None,
+                    actor=request.user,
                 )
             except ContactFileError as error:
                 form.add_error("file", str(error))
             else:
                 # Some rows may have been refused: the report says which, by line.
                 status = 200 if not report.errors or report.imported else 400
-    return render(request, "accounts/contact_import.html", {"form": form, "report": report}, status=status)
+    limits = {
+        "max_rows": number_format(settings.CONTACT_IMPORT_MAX_ROWS, force_grouping=True),
+        "max_kb": number_format(settings.CONTACT_IMPORT_MAX_BYTES // 1024, force_grouping=True),
+    }
+    context = {"form": form, "report": report, **limits}
+    return render(request, "accounts/contact_import.html", context, status=status)
 
 
 @login_required

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import forms as f
 from ..access import access_contact, access_contact_list, access_list_member
 from ..phones import PhoneNumberError
-from ..selectors import contact_lists_visible, contacts_search
+from ..selectors import contact_lists_visible, contacts_search, list_members_reachable, list_members_unreachable_count
 from ..services import (
     ListMemberError,
+    SharedDataMoveRefused,
     contact_list_delete,
     contact_list_save,
     list_member_add_address,
@@ -37,7 +38,10 @@ def list_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             contact_list = contact_list_save(
-                name=form.cleaned_data["name"].strip(), owner=request.user, group=form.cleaned_data["group"]
+                name=form.cleaned_data["name"].strip(),
+                owner=request.user,
+                group=form.cleaned_data["group"],
+                actor=request.user,
             )
             return redirect("list_detail", list_id=contact_list.pk)
         return render(request, "accounts/list_form.html", {"form": form}, status=400)
@@ -51,13 +55,18 @@ def list_edit(request: HttpRequest, list_id: int) -> HttpResponse:
     form = f.ContactListForm.for_list(contact_list, request.user, data=request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            contact_list_save(
-                contact_list=contact_list,
-                name=form.cleaned_data["name"].strip(),
-                owner=request.user,
-                group=form.cleaned_data["group"],
-            )
-            return redirect("list_detail", list_id=contact_list.pk)
+            try:
+                contact_list_save(
+                    contact_list=contact_list,
+                    name=form.cleaned_data["name"].strip(),
+                    owner=request.user,
+                    group=form.cleaned_data["group"],
+                    actor=request.user,
+                )
+            except SharedDataMoveRefused as error:
+                form.add_error("group", str(error))
+            else:
+                return redirect("list_detail", list_id=contact_list.pk)
         return render(request, "accounts/list_form.html", {"form": form, "list": contact_list}, status=400)
     return render(request, "accounts/list_form.html", {"form": form, "list": contact_list})
 
@@ -97,9 +106,10 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     search = f.ContactSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     candidates = contacts_search(user=request.user, query=query)[:PICKER_SIZE] if query else []
-    members = contact_list.members.select_related("contact")
+    members = list_members_reachable(user=request.user, contact_list=contact_list).select_related("contact")
     context = {
         "list": contact_list,
+        "unreachable": list_members_unreachable_count(user=request.user, contact_list=contact_list),
         "page": Paginator(members, PAGE_SIZE).get_page(request.GET.get("page")),
         "entry_form": entry_form,
         "search": search,

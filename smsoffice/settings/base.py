@@ -203,7 +203,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="BE")
 
 # Largest contacts file accepted for import (vCard or CSV).
-CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=512 * 1024)
+# Contacts in one import file. An import runs inside the request, so both limits keep
+# it to a few seconds (bench/contacts_import.py, PostgreSQL, 2 shared cores): 5,000
+# CSV contacts 1.0 s, 512 KB of rich vCards (~2,300) 0.7 s, the worst 512 KB file (ten
+# numbers on every row) 2.5 s, 4.4 s with the cores busy. Bigger files are refused unread.
+CONTACT_IMPORT_MAX_ROWS = env.int("CONTACT_IMPORT_MAX_ROWS", default=5000)
+# Contacts a user's private book, and a group's shared book, may hold (imports refuse
+# to pass it). Pages stay fast at 10,000 (bench/contacts_search.py).
+CONTACTS_MAX_PER_USER = env.int("CONTACTS_MAX_PER_USER", default=10_000)
+CONTACTS_MAX_PER_GROUP_BOOK = env.int("CONTACTS_MAX_PER_GROUP_BOOK", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Every line carries the request id (smsoffice/observability.py), also in Celery

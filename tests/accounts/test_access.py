@@ -285,3 +285,147 @@ def test_search_never_shows_other_peoples_contacts(client, private_objects, grou
     response = client.get(reverse("contact_index"), {"q": "Contact"})
     assert private_objects["contact"].name not in response.content.decode()
     assert group_objects["contact"].name not in response.content.decode()
+
+
+# Lost access: a user who can no longer see a contact reaches it by no path, not even
+# through a List of theirs that still names it. Free numbers on the List still go.
+GINA_NUMBER = "+32486112233"
+GINA_NEW_NUMBER = "+32486999999"
+FREE_NUMBER = "+32475123456"
+EMPTY_SETS = {f"{prefix}-{part}": "0" for prefix in ("phones", "emails") for part in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+
+def contact_form(book, name, number):
+    return {
+        **EMPTY_SETS,
+        "book": book.pk,
+        "name": name,
+        "phones-TOTAL_FORMS": "1",
+        "phones-0-label": "mobile",
+        "phones-0-number": number,
+        "emails-TOTAL_FORMS": "1",
+        "emails-0-address": "gina@example.org",
+    }
+
+
+@pytest.fixture(params=["former_group_member", "moved_contact"])
+def lost_access(request, db, client):
+    """A user whose private List names a group contact they can no longer see.
+
+    former_group_member: the user added the group's contact to their List, then left the group.
+    moved_contact: a colleague who created the contact moved it into their private book
+    and changed its name and number there.
+    Returns (user, the List, the contact, what must never show: its name and numbers).
+    """
+    from credits.models import Plan
+
+    Plan.objects.get_or_create(name="Standard", defaults={"monthly_allowance": 20, "is_default": True})
+    group = GroupFactory()
+    user, colleague = UserFactory(), UserFactory()
+    user.groups.add(group)
+    colleague.groups.add(group)
+    group_book = GroupBookFactory(group=group)
+    client.force_login(colleague)
+    client.post(reverse("contact_create"), contact_form(group_book, "Gina Group", GINA_NUMBER))
+    contact = Contact.objects.get(name="Gina Group")
+    mine = ContactListFactory(owner=user, name="Mine")
+    ListMember.objects.create(contact_list=mine, contact=contact)
+    ListMember.objects.create(contact_list=mine, phone=FREE_NUMBER)
+    if request.param == "former_group_member":
+        user.groups.remove(group)
+    else:
+        private = PrivateBookFactory(owner=colleague)
+        response = client.post(
+            reverse("contact_edit", args=[contact.pk]), contact_form(private, "Gina Private", GINA_NEW_NUMBER)
+        )
+        assert response.status_code == 302
+    contact.refresh_from_db()
+    client.logout()
+    secrets = [contact.name, "Gina", "+32 486", "486112233", "486999999", "gina@example.org"]
+    return user, mine, contact, secrets
+
+
+def test_lost_access_the_contact_page_is_a_404(client, lost_access):
+    user, _mine, contact, _secrets = lost_access
+    client.force_login(user)
+    assert client.get(reverse("contact_detail", args=[contact.pk])).status_code == 404
+
+
+def test_lost_access_the_list_page_hides_the_member_and_says_so(client, lost_access):
+    user, mine, _contact, secrets = lost_access
+    client.force_login(user)
+    page = client.get(reverse("list_detail", args=[mine.pk])).content.decode()
+    assert "+32 475 12 34 56" in page
+    assert "1 member is no longer in your address books" in page
+    assert [secret for secret in secrets if secret in page] == []
+
+
+def test_lost_access_sending_to_the_list_from_the_sms_page_reaches_free_numbers_only(
+    client, lost_access, locmem_gateway, django_capture_on_commit_callbacks
+):
+    user, mine, _contact, secrets = lost_access
+    client.force_login(user)
+    # The composer's counter counts what will be sent to.
+    page = client.post(
+        reverse("sms_compose"), {"body": "hi", "idempotency_key": "k0", "action": f"add_list:{mine.pk}"}
+    ).content.decode()
+    assert "List: Mine" in page and "1 member<" in page and "1 recipient" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("sms_compose"), {"body": "hi", "idempotency_key": "k1", "action": "send", "list": [mine.pk]}
+        )
+    assert response.status_code == 302
+    assert list(Message.objects.get().recipients.values_list("to", flat=True)) == [FREE_NUMBER]
+    assert [sms.to for sms in locmem_gateway.outbox] == [FREE_NUMBER]
+    page = client.get(response.url).content.decode()
+    assert [secret for secret in secrets if secret in page] == []
+
+
+def test_lost_access_sending_to_the_list_through_the_api_reaches_free_numbers_only(
+    lost_access, locmem_gateway, django_capture_on_commit_callbacks
+):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    user, mine, _contact, _secrets = lost_access
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(reverse("api_messages"), {"lists": [mine.pk], "body": "hi"}, format="json")
+    assert response.status_code == 202
+    assert [r["to"] for r in response.json()["recipients"]] == [FREE_NUMBER]
+    assert [sms.to for sms in locmem_gateway.outbox] == [FREE_NUMBER]
+
+
+def test_lost_access_the_messages_tool_reaches_free_numbers_only(
+    client, lost_access, locmem_gateway, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    user, mine, _contact, secrets = lost_access
+    client.force_login(user)
+    data = {
+        "subject": "Closed",
+        "body": "Closed on Friday.",
+        "channel": ["email", "sms", "fax"],
+        "idempotency_key": "k1",
+        "list": [mine.pk],
+    }
+    preview = client.post(reverse("messages_compose"), {**data, "action": "preview"}).content.decode()
+    assert [secret for secret in secrets if secret in preview] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("messages_compose"), {**data, "action": "send"})
+    assert response.status_code == 302
+    assert [sms.to for sms in locmem_gateway.outbox] == [FREE_NUMBER]
+    assert mail.outbox == []
+    page = client.get(response.url).content.decode()
+    assert [secret for secret in secrets if secret in page] == []
+
+
+def test_lost_access_the_hidden_member_cannot_be_named_through_its_remove_url(client, lost_access):
+    user, mine, contact, _secrets = lost_access
+    client.force_login(user)
+    hidden = mine.members.get(contact=contact)
+    response = client.post(reverse("list_member_delete", args=[mine.pk, hidden.pk]), follow=True)
+    assert response.status_code == 404
+    assert mine.members.filter(pk=hidden.pk).exists()
