@@ -16,5 +16,6 @@ RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost MAILBOX_
 RUN useradd --create-home --uid 1000 smsoffice && mkdir -p /app/var && chown smsoffice /app/var
 USER smsoffice
 EXPOSE 8000
-# -c: metrics of all gunicorn workers summed at /metrics (smsoffice/gunicorn_conf.py).
-CMD ["gunicorn", "smsoffice.wsgi:application", "-c", "python:smsoffice.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# -c (a file path, see its docstring): gevent workers, so slow clients do not hold them, and the
+# metrics of all workers summed at /metrics.
+CMD ["gunicorn", "smsoffice.wsgi:application", "-c", "smsoffice/gunicorn_conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
