@@ -11,6 +11,7 @@ RUN pip install --no-cache-dir -r requirements/base.txt
 COPY . .
 # collectstatic needs settings but no real secret, key or database (a test runs this line).
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost MAILBOX_PASSWORD_KEYS=collectstatic-only \
+    METRICS_TOKEN=collectstatic-only \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 smsoffice && mkdir -p /app/var && chown smsoffice /app/var
