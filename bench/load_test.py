@@ -111,7 +111,7 @@ def start_gunicorn(env: dict, log) -> subprocess.Popen:
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "smsoffice.wsgi",
-            "--config=python:smsoffice.gunicorn_conf",  # as in production: metrics summed over workers
+            "--config=smsoffice/gunicorn_conf.py",  # as in production: metrics summed over workers
             f"--workers={WORKERS}",
             f"--bind=127.0.0.1:{PORT}",
             "--log-level=warning",

@@ -17,6 +17,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.imap4 import IMAP4WithTimeout
+from imapclient.tls import IMAP4_TLS
+from imapclient.tls import wrap_socket as tls_wrap_socket
 
 from .headers import NewMail, read_mail
 from .models import Security
@@ -52,22 +55,99 @@ class FolderState:
         return self.uidnext - 1
 
 
-def check_host_allowed(host: str, port: int) -> None:
-    """Refuse addresses inside our own network unless allowed: a mailbox form must not
-    become a way to probe the servers around us (and read their banners back)."""
-    if settings.MAILALERTS_ALLOW_PRIVATE_HOSTS:
-        return
+# IPv6 prefixes that carry an IPv4 address (the last 32 bits) to a translator: the
+# embedded address is the one reached, so it is the one checked.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # RFC 4291, deprecated (:: and ::1 included)
+# Local-use NAT64 (RFC 8215): a translator inside some network, ours included.
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def address_is_public(address: Address) -> bool:
+    """Whether a connection to `address` leaves our networks for a public host.
+
+    IPv6 forms that stand for an IPv4 address (mapped, compatible, NAT64, 6to4) are
+    judged by that address: ipaddress calls 64:ff9b::7f00:1 and ::127.0.0.1 global."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in LOCAL_NAT64 or address.is_site_local or address.teredo:
+            return False  # Teredo: a tunnel whose far end we cannot judge from here
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and (address in NAT64 or address in IPV4_COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return address_is_public(embedded)
+    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
+
+
+def resolve_allowed(host: str, port: int) -> list[str]:
+    """The addresses of `host`, looked up once; every one must be public unless
+    MAILALERTS_ALLOW_PRIVATE_HOSTS. The connection then goes to these addresses, never to
+    a second lookup: a name that answered a public address for the check and answers
+    127.0.0.1 a moment later (DNS rebinding) would otherwise reach our own network. A
+    mailbox form must not become a way to probe the servers around us (and read their
+    banners back)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise MailboxError(_("The server %(host)s was not found (check its name).") % {"host": host}) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            raise MailboxError(
-                _("%(host)s is a private or local address (%(address)s); use the server's public name.")
-                % {"host": host, "address": address}
-            )
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not settings.MAILALERTS_ALLOW_PRIVATE_HOSTS:
+        for text in addresses:
+            address = ipaddress.ip_address(text.split("%")[0])
+            if not address_is_public(address):
+                raise MailboxError(
+                    _("%(host)s is a private or local address (%(address)s); use the server's public name.")
+                    % {"host": host, "address": address}
+                )
+    return addresses
+
+
+def _dial(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A TCP connection to the first of the checked addresses that answers."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except OSError as failure:
+            error = failure
+    raise error or OSError("no address")
+
+
+class _PinnedIMAP4(IMAP4WithTimeout):
+    def __init__(self, host: str, port: int, timeout: float | None, addresses: list[str]) -> None:
+        self._addresses = addresses
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        return _dial(self._addresses, self.port, timeout if timeout is not None else self._timeout)
+
+
+class _PinnedIMAP4TLS(IMAP4_TLS):
+    def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float | None, addresses: list[str]):
+        self._addresses = addresses
+        super().__init__(host, port, context, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = _dial(self._addresses, self.port, timeout if timeout is not None else self._timeout)
+        # SNI and the certificate check use the name the user typed (self.host).
+        return tls_wrap_socket(sock, self.ssl_context, self.host)
+
+
+class _PinnedIMAPClient(IMAPClient):
+    """IMAPClient that connects to addresses already resolved and checked; the host name
+    stays the one typed, for TLS (SNI, certificate) on connect and on STARTTLS."""
+
+    def __init__(self, host: str, addresses: list[str], **kwargs) -> None:
+        self._addresses = addresses
+        super().__init__(host, **kwargs)
+
+    def _create_IMAP4(self):  # IMAPClient's hook, its name
+        timeout = getattr(self._timeout, "connect", None)
+        if self.ssl:
+            return _PinnedIMAP4TLS(self.host, self.port, self.ssl_context, timeout, self._addresses)
+        return _PinnedIMAP4(self.host, self.port, timeout, self._addresses)
 
 
 def tls_context() -> ssl.SSLContext:
@@ -83,8 +163,8 @@ def session(server: Server) -> Iterator[IMAPClient]:
     where = f"{server.host}:{server.port}"
     client = None
     try:
-        check_host_allowed(server.host, server.port)
-        client = _open(server)
+        addresses = resolve_allowed(server.host, server.port)
+        client = _open(server, addresses)
         _login(client, server.username, server.password)
         yield client
     except MailboxError:
@@ -119,13 +199,15 @@ def session(server: Server) -> Iterator[IMAPClient]:
             _close(client)
 
 
-def _open(server: Server) -> IMAPClient:
+def _open(server: Server, addresses: list[str]) -> IMAPClient:
     timeout = settings.MAILALERTS_TIMEOUT
     if server.security == Security.TLS:
-        return IMAPClient(server.host, port=server.port, ssl=True, ssl_context=tls_context(), timeout=timeout)
+        return _PinnedIMAPClient(
+            server.host, addresses, port=server.port, ssl=True, ssl_context=tls_context(), timeout=timeout
+        )
     if server.security == Security.PLAIN and not settings.MAILALERTS_ALLOW_PLAIN:
         raise MailboxError(_("Choose TLS or STARTTLS: without them the password would cross the network in clear."))
-    client = IMAPClient(server.host, port=server.port, ssl=False, timeout=timeout)
+    client = _PinnedIMAPClient(server.host, addresses, port=server.port, ssl=False, timeout=timeout)
     if server.security == Security.STARTTLS:
         if b"STARTTLS" not in client.capabilities():
             _close(client)

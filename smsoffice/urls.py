@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from accounts.forms import LimitedPasswordResetForm
 from accounts.views import api_token, contacts, lists, personal
@@ -98,8 +100,14 @@ urlpatterns = [
     path("api/v1/messages/<int:message_id>/", messaging_api.MessageView.as_view(), name="api_message"),
     path("api/v1/segments/", messaging_api.SegmentsView.as_view(), name="api_segments"),
     path("webhooks/sms/<slug:alias>/status/", webhooks.status_callback, name="sms_status_callback"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # The schema and its documentation are for users (token or session): the README lists
+    # what answers without a login.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api_schema"),
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        name="api_docs",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

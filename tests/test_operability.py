@@ -1,11 +1,15 @@
 """Health probes and request ids in the logs."""
 
+import contextlib
 import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,9 @@ from django.db import connection
 from smsoffice.celery import app as celery_app
 from smsoffice.observability import JsonFormatter, RequestIdFilter, request_id_var
 from tests.workers import ROOT, free_port, wait_until
+
+# More half-sent requests than gunicorn workers x threads (the probe held 3 sync workers with 6).
+SLOW_CLIENTS = 40
 
 
 def test_healthz_answers_without_login_or_database(client, db, django_assert_num_queries):
@@ -75,9 +82,9 @@ def test_a_log_line_is_one_json_object_with_the_request_id():
     assert (entry["level"], entry["logger"], entry["message"]) == ("WARNING", "smsoffice.sms", "refused x")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_metrics_under_gunicorn_add_up_over_its_workers(tmp_path):
-    """Two gunicorn workers answer 40 requests; every scrape counts all 40."""
+@contextlib.contextmanager
+def gunicorn_server(tmp_path: Path, workers: int = 2) -> Iterator[str]:
+    """gunicorn as the Dockerfile runs it (its -c config file), on the test database; yields its URL."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -87,8 +94,9 @@ def test_metrics_under_gunicorn_add_up_over_its_workers(tmp_path):
     }
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [gunicorn, "smsoffice.wsgi", "-c", "smsoffice/gunicorn_conf.py", "-w", str(workers)]
     server = subprocess.Popen(
-        [gunicorn, "smsoffice.wsgi", "-c", "python:smsoffice.gunicorn_conf", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        [*command, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stderr=subprocess.DEVNULL,
@@ -96,19 +104,55 @@ def test_metrics_under_gunicorn_add_up_over_its_workers(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _answers(f"{base}/healthz"), timeout=30)
-        for _ in range(40):
-            requests.get(f"{base}/healthz", timeout=5).raise_for_status()
-        counts = [_healthz_count(requests.get(f"{base}/metrics", timeout=5).text) for _ in range(6)]
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_under_gunicorn_add_up_over_its_workers(tmp_path):
+    """Two gunicorn workers answer 40 requests; every scrape counts all 40."""
+    with gunicorn_server(tmp_path) as base:
+        for _ in range(40):
+            requests.get(f"{base}/healthz", timeout=5).raise_for_status()
+        counts = [_healthz_count(requests.get(f"{base}/metrics", timeout=5).text) for _ in range(6)]
     assert min(counts) >= 40, counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clients_that_send_their_headers_slowly_do_not_hold_up_the_others(tmp_path):
+    """Slowloris: many more half-sent requests than workers (or threads); /healthz and /readyz
+    (database and Redis) still answer at once. With sync or gthread workers they waited."""
+    with gunicorn_server(tmp_path, workers=2) as base:
+        port = int(base.rsplit(":", 1)[1])
+        slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(SLOW_CLIENTS)]
+        try:
+            for sock in slow:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            for _ in range(4):  # keep dripping: each socket is always "sending"
+                time.sleep(0.5)
+                for sock in slow:
+                    sock.sendall(b"x")
+            timings = {}
+            for path in ("/healthz", "/readyz"):
+                started = time.monotonic()
+                try:
+                    status = requests.get(base + path, timeout=5).status_code
+                except requests.Timeout:
+                    status = "timed out"
+                timings[path] = (status, round(time.monotonic() - started, 2))
+        finally:
+            for sock in slow:
+                sock.close()
+    assert timings["/healthz"][0] == 200 and timings["/healthz"][1] < 1, timings
+    assert timings["/readyz"][0] == 200 and timings["/readyz"][1] < 1, timings
 
 
 def _answers(url: str) -> bool:
     try:
         requests.get(url, timeout=1)
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting
         return False
     return True
 

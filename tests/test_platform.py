@@ -56,6 +56,7 @@ def test_production_settings_pass_the_deployment_checklist():
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "sms.example.com",
         "MAILBOX_PASSWORD_KEYS": "dGVzdC1vbmx5LW1haWxib3gta2V5LTMyLWJ5dGVzISE=",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
     }
     check = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,8 +1,12 @@
 """Web security: CSP, login lockout and its audit, CSRF (htmx included), staff-only admin."""
 
 import datetime as dt
+import json
 import logging
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import time_machine
@@ -10,6 +14,7 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from tests.factories import UserFactory
 
@@ -156,3 +161,83 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(user, password):
     for number in range(settings.AXES_FAILURE_LIMIT):
         login_via_proxy(Client(), user.username, WRONG, f"198.51.100.{number}")
     assert login_via_proxy(Client(), user.username, password, "198.51.100.99").status_code == 429
+
+
+# Headers SecurityMiddleware, XFrameOptionsMiddleware and ours put on every page.
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Frame-Options",
+    "Strict-Transport-Security",
+)
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "smsoffice.settings.production",
+    "DJANGO_SECRET_KEY": "test-only-" + "k" * 50,
+    "DJANGO_ALLOWED_HOSTS": "sms.example.com",
+    "MAILBOX_PASSWORD_KEYS": "dGVzdC1vbmx5LW1haWxib3gta2V5LTMyLWJ5dGVzISE=",
+    "METRICS_TOKEN": "test-only-metrics-token",
+}
+
+
+def production_setting(name: str, **env: str):
+    """A setting as production computes it (its own process: production refuses test defaults)."""
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV} | PRODUCTION_ENV | env
+    code = f"import json; from django.conf import settings; print(json.dumps(settings.{name}))"
+    run = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-800:]
+    return json.loads(run.stdout)
+
+
+def test_a_static_file_carries_the_same_security_headers_as_a_page(client, db, settings, tmp_path):
+    # Production's middleware order (WhiteNoise answers static files from it), files from the finders.
+    settings.MIDDLEWARE = production_setting("MIDDLEWARE")
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = tmp_path  # nothing collected here: no "No directory" warning
+    settings.SECURE_HSTS_SECONDS = 3600
+    page = client.get(reverse("login"), secure=True)
+    static = client.get("/static/css/app.css", secure=True)
+    assert (page.status_code, static.status_code) == (200, 200)  # only WhiteNoise serves /static/ here
+    expected = {name: page.get(name) for name in SECURITY_HEADERS}
+    assert None not in expected.values(), expected
+    assert {name: static.get(name) for name in SECURITY_HEADERS} == expected
+
+
+def test_the_api_token_page_is_never_stored_by_a_cache(logged_in):
+    response = logged_in.get(reverse("api_settings"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_production_refuses_to_start_without_a_metrics_token():
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV} | PRODUCTION_ENV
+    for token in (None, ""):
+        env = dict(environment)
+        if token is None:
+            del env["METRICS_TOKEN"]
+        else:
+            env["METRICS_TOKEN"] = token
+        check = subprocess.run(
+            [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        assert check.returncode != 0, f"started with METRICS_TOKEN={token!r}"
+        assert "METRICS_TOKEN" in check.stderr
+
+
+def test_the_api_schema_and_its_documentation_need_a_login(client, user):
+    assert client.get("/api/schema/").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith(reverse("login"))
+    token = Token.objects.create(user=user)
+    assert client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    client.force_login(user)
+    assert client.get("/api/docs/").status_code == 200

@@ -3,12 +3,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
 from ..services import api_token_regenerate
 
 
+# The page shows the token itself: no browser or proxy cache may keep a copy (no-store).
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_settings(request: HttpRequest) -> HttpResponse:

@@ -47,6 +47,9 @@ MIDDLEWARE = [
     # A request id for the logs, handed on to the Celery tasks the request starts.
     "smsoffice.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Next to SecurityMiddleware: production's WhiteNoise comes right after these two, so
+    # static files carry the same security headers as pages.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smsoffice.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -58,7 +61,6 @@ MIDDLEWARE = [
     # After authentication: switches language and time zone to the user's own.
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last of the request guards: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -238,7 +240,8 @@ LOGGING = {
     },
 }
 
-# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set;
+# production requires it.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # django-prometheus would read the migration state at every start; CI checks migrations.
 PROMETHEUS_EXPORT_MIGRATIONS = False

@@ -3,6 +3,8 @@
 Passes `manage.py check --deploy` with no warnings (a test keeps it so).
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import LOGGING, MIDDLEWARE, env
 
@@ -12,6 +14,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Encrypts the IMAP passwords of mail alerts (see base.py); no default in production.
 MAILBOX_PASSWORD_KEYS = env.list("MAILBOX_PASSWORD_KEYS")
+# /metrics shows traffic, error rates and queue ages: never public in production.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+if not METRICS_TOKEN:
+    raise ImproperlyConfigured("Set the METRICS_TOKEN environment variable (/metrics requires it in production).")
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
@@ -26,7 +32,10 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # Gunicorn serves the collected static files itself, compressed and cached forever.
-MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+# WhiteNoise answers without calling the middleware after it: placed after the request
+# id, security, X-Frame-Options and CSP middleware, static files get their headers too.
+_AFTER = MIDDLEWARE.index("smsoffice.middleware.ContentSecurityPolicyMiddleware") + 1
+MIDDLEWARE = [*MIDDLEWARE[:_AFTER], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_AFTER:]]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

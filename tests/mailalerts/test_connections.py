@@ -8,7 +8,7 @@ import pytest
 from django.core import mail as django_mail
 from django.utils import timezone
 
-from mailalerts import crypto
+from mailalerts import crypto, imap
 from mailalerts.models import AlertLog, AlertStatus, Mailbox
 from mailalerts.poller import mailalerts_tick
 from mailalerts.services import MailAlertError, mailbox_update
@@ -222,3 +222,99 @@ def test_a_password_with_non_ascii_characters_logs_in(owner, dovecot, imap_accou
     assert poll(mailbox) == "new:1"
     with pytest.raises(MailAlertError, match=r"^The server refused the login"):
         connect(owner, dovecot, (account[0], "pässwörd-faux"), name="Wrong")
+
+
+class Resolver:
+    """Stands in for DNS at the boundary (socket.getaddrinfo): `host` gets the scripted
+    answers in turn (the last one repeats); other names are resolved for real."""
+
+    def __init__(self, monkeypatch, host: str, *answers: str) -> None:
+        self.host, self.answers, self.calls = host, list(answers), 0
+        self.real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", self)
+
+    def __call__(self, host, port, *args, **kwargs):
+        if host != self.host:
+            return self.real(host, port, *args, **kwargs)
+        address = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        if ":" in address:
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, int(port), 0, 0))]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port)))]
+
+
+PRIVATE_FORMS = [
+    "::127.0.0.1",  # IPv4-compatible (deprecated) loopback
+    "::10.1.2.3",
+    "64:ff9b::7f00:1",  # NAT64 well-known prefix around 127.0.0.1
+    "64:ff9b::c0a8:101",  # ... around 192.168.1.1
+    "64:ff9b:1::808:808",  # local-use NAT64 (RFC 8215): our own network's translator
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:169.254.169.254",  # ... a cloud's metadata service
+    "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo
+    "fec0::1",  # site-local (deprecated)
+    "fd12:3456::1",  # unique-local
+    "fe80::1",  # link-local
+    "::1",
+    "::",
+    "ff02::1",  # multicast
+    "ff0e::1",  # global-scope multicast: not a server either
+    "224.0.0.251",
+    "0.0.0.0",  # noqa: S104 - an answer to refuse, not a bind address
+    "10.0.0.5",
+    "100.64.0.1",  # carrier-grade NAT
+    "169.254.169.254",
+]
+
+
+@pytest.mark.parametrize("address", PRIVATE_FORMS)
+def test_every_form_of_a_private_address_is_refused(owner, dovecot, imap_account, settings, monkeypatch, address):
+    settings.MAILALERTS_ALLOW_PRIVATE_HOSTS = False
+    Resolver(monkeypatch, "imap.example.com", address)
+    message = refused(owner, dovecot, imap_account, host="imap.example.com", port=993, security="tls")
+    assert message.startswith("imap.example.com is a private or local address (")
+    assert "use the server's public name" in message
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "::ffff:93.184.215.14", "64:ff9b::5db8:d70e", "2a00:1450::1"])
+def test_public_addresses_in_any_form_pass_the_check(settings, monkeypatch, address):
+    settings.MAILALERTS_ALLOW_PRIVATE_HOSTS = False
+    Resolver(monkeypatch, "imap.example.com", address)
+    assert imap.resolve_allowed("imap.example.com", 993) == [address]
+
+
+def test_a_name_that_resolves_again_to_a_private_address_is_not_followed(
+    owner, dovecot, imap_account, settings, monkeypatch
+):
+    """DNS rebinding: public when checked, 127.0.0.1 a moment later. The connection goes to
+    the address that was checked (here refused, to stay off the network), and the name is
+    looked up once."""
+    settings.MAILALERTS_ALLOW_PRIVATE_HOSTS = False
+    resolver = Resolver(monkeypatch, "imap.rebind.example", "93.184.215.14", "127.0.0.1")
+    dialled = []
+
+    def create_connection(address, *args, **kwargs):
+        dialled.append(address[0])
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    message = refused(owner, dovecot, imap_account, host="imap.rebind.example", port=993, security="tls")
+    assert message == "imap.rebind.example:993 refused the connection (check the port)."
+    assert dialled == ["93.184.215.14"]
+    assert resolver.calls == 1
+
+
+def test_the_checked_address_is_dialled_and_tls_still_checks_the_name_typed(owner, dovecot, imap_account, monkeypatch):
+    # "localhost" is on the Dovecot's certificate; 127.0.0.2 (also this host) has no Dovecot.
+    resolver = Resolver(monkeypatch, "localhost", "127.0.0.1", "127.0.0.2")
+    mailbox = connect(owner, dovecot, imap_account, host="localhost")
+    assert mailbox.host == "localhost"
+    assert resolver.calls == 1
+
+
+def test_tls_checks_the_certificate_against_the_name_typed_not_the_address(owner, dovecot, imap_account, monkeypatch):
+    # The certificate covers 127.0.0.1 too, yet a name it does not list is refused.
+    Resolver(monkeypatch, "imap.other.example", "127.0.0.1")
+    assert "certificate is not trusted" in refused(owner, dovecot, imap_account, host="imap.other.example")
