@@ -27,6 +27,7 @@ from smsoffice.params import EARLIEST, LATEST
 
 from . import occurrences
 from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
+from .selectors import reminders_still_visible
 
 logger = logging.getLogger("smsoffice.reminders")
 MAX_MINUTES_BEFORE = 30 * 24 * 60  # a reminder at most 30 days before
@@ -229,11 +230,12 @@ def _fire_batch(due: list[Reminder], now: dt.datetime) -> list[str]:
     if not due:
         return []
     done = set(ReminderFiring.objects.filter(reminder__in=due).values_list("reminder_id", "occurrence"))
+    allowed = reminders_still_visible(reminders=due)
     firings = []
     for reminder in due:
         if (reminder.pk, reminder.next_occurrence) in done:
             continue  # this occurrence fired already: only move on
-        status, reason = _decide(reminder, now)
+        status, reason = _decide(reminder, now, may_see=reminder.pk in allowed)
         firings.append(
             ReminderFiring(reminder=reminder, occurrence=reminder.next_occurrence, status=status, reason=reason)
         )
@@ -249,9 +251,14 @@ def _fire_batch(due: list[Reminder], now: dt.datetime) -> list[str]:
     return [firing.status for firing in firings]
 
 
-def _decide(reminder: Reminder, now: dt.datetime) -> tuple[str, str]:
+def _decide(reminder: Reminder, now: dt.datetime, *, may_see: bool) -> tuple[str, str]:
     """SENT when the reminder should go out now, else the status and reason to log."""
     event, user = reminder.event, reminder.user
+    if not may_see:
+        # Checked at firing time, not when the reminder was set: someone removed from the
+        # group must not get (and pay for) the event's current, perhaps renamed, title.
+        # The reminder still moves on, so it resumes if they are added back.
+        return FiringStatus.SKIPPED, _("you no longer have access to this event")
     if event.status == EventStatus.CANCELED:
         return FiringStatus.SKIPPED, _("the event was canceled")
     if reminder.next_occurrence + event.duration <= now:
