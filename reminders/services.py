@@ -65,8 +65,12 @@ def event_save(
     uid: str = "",
     event: Event | None = None,
     now: dt.datetime | None = None,
+    budget: occurrences.Budget | None = None,
 ) -> Event:
-    """Create or change an event (times aware); its pending reminders follow the change."""
+    """Create or change an event (times aware); its pending reminders follow the change.
+
+    `budget` bounds the work of checking the rule across calls (an import's events).
+    """
     now = now or timezone.now()
     try:
         tz = occurrences.zone(time_zone)
@@ -83,7 +87,9 @@ def event_save(
     if end - start > dt.timedelta(days=MAX_EVENT_DAYS):
         raise EventError(_("An event lasts at most a year; use a repetition instead."), "end")
     try:
-        rule = occurrences.check_rule(rrule, start.astimezone(tz).replace(tzinfo=None))
+        rule = occurrences.check_rule(
+            rrule, start.astimezone(tz).replace(tzinfo=None), time_zone=time_zone, budget=budget
+        )
     except occurrences.RecurrenceError as error:
         raise EventError(str(error), "rrule") from error
     with transaction.atomic():
@@ -183,12 +189,10 @@ def _series_end(event: Event) -> dt.datetime | None:
         return event.end
     if "COUNT=" not in event.rrule and "UNTIL=" not in event.rrule:
         return None
-    last = None
-    for start in occurrences.starts(
-        first_start=event.start, time_zone=event.time_zone, rule=event.rrule, exdates=event.excluded
-    ):
-        last = start
-    return (last or event.start) + event.duration
+    last = occurrences.last_local_start(first_start=event.start, time_zone=event.time_zone, rule=event.rrule)
+    if last is None:
+        return event.end
+    return max(occurrences.to_utc(last, occurrences.zone(event.time_zone)), event.start) + event.duration
 
 
 def _next_occurrence(event: Event, after: dt.datetime) -> dt.datetime | None:
