@@ -262,7 +262,9 @@ def _local_starts(
         return
 
 
-def last_local_start(*, first_start: dt.datetime, time_zone: str, rule: str) -> dt.datetime | None:
+def last_local_start(
+    *, first_start: dt.datetime, time_zone: str, rule: str, budget: Budget | None = None
+) -> dt.datetime | None:
     """The last start (local, naive) of a COUNT or UNTIL rule; for UNTIL, an upper bound.
 
     A COUNT series is walked (check_rule made it affordable); an UNTIL series is not (it
@@ -275,10 +277,11 @@ def last_local_start(*, first_start: dt.datetime, time_zone: str, rule: str) -> 
         return series._until
     last = None
     try:
-        for last in _walk(series, Budget(SERIES_STEPS)):  # noqa: B007 (the loop keeps the last)
+        for last in _walk(series, Budget(SERIES_STEPS), budget):  # noqa: B007 (the loop keeps the last)
             pass
-    except ExpansionLimit:
-        pass
+    except ExpansionLimit as error:
+        if error.budget is budget:
+            raise
     return last
 
 

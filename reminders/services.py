@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from accounts.models import User
 from messaging.services import BatchSend, message_send_batch
@@ -99,7 +99,7 @@ def event_save(
         event.start, event.end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         event.exdates = sorted({value for value in exdates})
         event.uid = uid or event.uid
-        event.series_end = _series_end(event)
+        event.series_end = _series_end(event, budget)
         event.full_clean()
         event.save()
         for reminder in event.reminders.all():
@@ -184,12 +184,14 @@ def reminders_tick(*, now: dt.datetime | None = None, batch: int = 200) -> dict[
 # Internals --------------------------------------------------------------------------
 
 
-def _series_end(event: Event) -> dt.datetime | None:
+def _series_end(event: Event, budget: occurrences.Budget | None = None) -> dt.datetime | None:
     if not event.rrule:
         return event.end
     if "COUNT=" not in event.rrule and "UNTIL=" not in event.rrule:
         return None
-    last = occurrences.last_local_start(first_start=event.start, time_zone=event.time_zone, rule=event.rrule)
+    last = occurrences.last_local_start(
+        first_start=event.start, time_zone=event.time_zone, rule=event.rrule, budget=budget
+    )
     if last is None:
         return event.end
     return max(occurrences.to_utc(last, occurrences.zone(event.time_zone)), event.start) + event.duration
@@ -322,13 +324,26 @@ def reminder_text(reminder: Reminder) -> str:
 
 
 def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt.datetime | None = None) -> int:
-    """Import an .ics file's events into `calendar`: all of them, or none (EventError says which)."""
+    """Import an .ics file's events into `calendar`: all of them, or none (EventError says which).
+
+    Capped at what a request does in about 3 s (measured in docs/architecture.md):
+    CALENDAR_IMPORT_MAX_EVENTS events, and CALENDAR_IMPORT_MAX_STEPS steps of rule
+    expansion shared by all of them. A bigger file is refused before anything is written.
+    """
     from .ical import IcsError, read_events
 
+    limit = settings.CALENDAR_IMPORT_MAX_EVENTS
+    # Counted before parsing too: parsing 80,000 events is itself most of the 30 s.
+    roughly = text.upper().count("BEGIN:VEVENT")
+    if roughly > limit:
+        raise _too_many_events(roughly, limit)
     try:
         imported = read_events(text, default_zone=default_zone)
     except IcsError as error:
         raise EventError(str(error), "file") from error
+    if len(imported) > limit:
+        raise _too_many_events(len(imported), limit)
+    budget = occurrences.Budget(settings.CALENDAR_IMPORT_MAX_STEPS)
     with transaction.atomic():
         for number, item in enumerate(imported, start=1):
             try:
@@ -345,11 +360,26 @@ def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt
                     exdates=item.exdates,
                     uid=item.uid,
                     now=now,
+                    budget=budget,
                 )
             except EventError as error:
                 raise EventError(
-                    _("Event %(number)s (“%(title)s”): %(error)s. Nothing was imported.")
-                    % {"number": number, "title": item.title[:60], "error": error},
+                    _("Event %(number)s (“%(title)s”): %(error)s Nothing was imported.")
+                    % {"number": number, "title": item.title[:60], "error": str(error).rstrip(".") + "."},
                     "file",
                 ) from error
     return len(imported)
+
+
+def _too_many_events(count: int, limit: int) -> EventError:
+    return EventError(
+        ngettext(
+            "This file holds %(count)s event; one import takes at most %(max)s: split the file into smaller ones "
+            "and import them one after the other. Nothing was imported.",
+            "This file holds %(count)s events; one import takes at most %(max)s: split the file into smaller ones "
+            "and import them one after the other. Nothing was imported.",
+            count,
+        )
+        % {"count": count, "max": limit},
+        "file",
+    )
