@@ -3,13 +3,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import visible_scope
 
 from . import occurrences
-from .models import Calendar, Event, EventStatus, ReminderFiring
+from .models import Calendar, Event, EventStatus, Reminder, ReminderFiring
 
 MAX_OCCURRENCES = 2_000  # per window: a month view of daily events in many calendars stays bounded
 
@@ -55,9 +56,29 @@ def occurrences_between(*, user: User, since: dt.datetime, until: dt.datetime) -
     return found[:MAX_OCCURRENCES]
 
 
+def reminders_still_visible(*, reminders: list[Reminder]) -> set[int]:
+    """The ids of `reminders` whose user may still see the event (one query for the batch).
+
+    The same rule as events_visible: the user owns the calendar or is in its group now.
+    """
+    if not reminders:
+        return set()
+    return set(
+        Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders])
+        .filter(
+            Q(event__calendar__owner_id=F("user_id"))
+            | Q(event__calendar__group__in=Group.objects.filter(user=OuterRef("user_id")).values("pk"))
+        )
+        .values_list("pk", flat=True)
+    )
+
+
 def reminder_log(*, user: User) -> QuerySet[ReminderFiring]:
+    """The user's firings; `event_visible` is False for events they can no longer see,
+    whose (perhaps renamed) title the log must not show."""
     return (
         ReminderFiring.objects.filter(reminder__user=user)
+        .annotate(event_visible=Exists(events_visible(user=user).filter(pk=OuterRef("reminder__event_id"))))
         .select_related("reminder__event", "message")
         .prefetch_related("message__recipients")
         .order_by("-fired_at", "-id")

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from accounts.models import User
 from messaging.services import BatchSend, message_send_batch
@@ -27,6 +27,7 @@ from smsoffice.params import EARLIEST, LATEST
 
 from . import occurrences
 from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
+from .selectors import reminders_still_visible
 
 logger = logging.getLogger("smsoffice.reminders")
 MAX_MINUTES_BEFORE = 30 * 24 * 60  # a reminder at most 30 days before
@@ -64,8 +65,12 @@ def event_save(
     uid: str = "",
     event: Event | None = None,
     now: dt.datetime | None = None,
+    budget: occurrences.Budget | None = None,
 ) -> Event:
-    """Create or change an event (times aware); its pending reminders follow the change."""
+    """Create or change an event (times aware); its pending reminders follow the change.
+
+    `budget` bounds the work of checking the rule across calls (an import's events).
+    """
     now = now or timezone.now()
     try:
         tz = occurrences.zone(time_zone)
@@ -82,7 +87,9 @@ def event_save(
     if end - start > dt.timedelta(days=MAX_EVENT_DAYS):
         raise EventError(_("An event lasts at most a year; use a repetition instead."), "end")
     try:
-        rule = occurrences.check_rule(rrule, start.astimezone(tz).replace(tzinfo=None))
+        rule = occurrences.check_rule(
+            rrule, start.astimezone(tz).replace(tzinfo=None), time_zone=time_zone, budget=budget
+        )
     except occurrences.RecurrenceError as error:
         raise EventError(str(error), "rrule") from error
     with transaction.atomic():
@@ -92,7 +99,7 @@ def event_save(
         event.start, event.end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         event.exdates = sorted({value for value in exdates})
         event.uid = uid or event.uid
-        event.series_end = _series_end(event)
+        event.series_end = _series_end(event, budget)
         event.full_clean()
         event.save()
         for reminder in event.reminders.all():
@@ -177,17 +184,17 @@ def reminders_tick(*, now: dt.datetime | None = None, batch: int = 200) -> dict[
 # Internals --------------------------------------------------------------------------
 
 
-def _series_end(event: Event) -> dt.datetime | None:
+def _series_end(event: Event, budget: occurrences.Budget | None = None) -> dt.datetime | None:
     if not event.rrule:
         return event.end
     if "COUNT=" not in event.rrule and "UNTIL=" not in event.rrule:
         return None
-    last = None
-    for start in occurrences.starts(
-        first_start=event.start, time_zone=event.time_zone, rule=event.rrule, exdates=event.excluded
-    ):
-        last = start
-    return (last or event.start) + event.duration
+    last = occurrences.last_local_start(
+        first_start=event.start, time_zone=event.time_zone, rule=event.rrule, budget=budget
+    )
+    if last is None:
+        return event.end
+    return max(occurrences.to_utc(last, occurrences.zone(event.time_zone)), event.start) + event.duration
 
 
 def _next_occurrence(event: Event, after: dt.datetime) -> dt.datetime | None:
@@ -229,11 +236,12 @@ def _fire_batch(due: list[Reminder], now: dt.datetime) -> list[str]:
     if not due:
         return []
     done = set(ReminderFiring.objects.filter(reminder__in=due).values_list("reminder_id", "occurrence"))
+    allowed = reminders_still_visible(reminders=due)
     firings = []
     for reminder in due:
         if (reminder.pk, reminder.next_occurrence) in done:
             continue  # this occurrence fired already: only move on
-        status, reason = _decide(reminder, now)
+        status, reason = _decide(reminder, now, may_see=reminder.pk in allowed)
         firings.append(
             ReminderFiring(reminder=reminder, occurrence=reminder.next_occurrence, status=status, reason=reason)
         )
@@ -249,9 +257,14 @@ def _fire_batch(due: list[Reminder], now: dt.datetime) -> list[str]:
     return [firing.status for firing in firings]
 
 
-def _decide(reminder: Reminder, now: dt.datetime) -> tuple[str, str]:
+def _decide(reminder: Reminder, now: dt.datetime, *, may_see: bool) -> tuple[str, str]:
     """SENT when the reminder should go out now, else the status and reason to log."""
     event, user = reminder.event, reminder.user
+    if not may_see:
+        # Checked at firing time, not when the reminder was set: someone removed from the
+        # group must not get (and pay for) the event's current, perhaps renamed, title.
+        # The reminder still moves on, so it resumes if they are added back.
+        return FiringStatus.SKIPPED, _("you no longer have access to this event")
     if event.status == EventStatus.CANCELED:
         return FiringStatus.SKIPPED, _("the event was canceled")
     if reminder.next_occurrence + event.duration <= now:
@@ -311,13 +324,26 @@ def reminder_text(reminder: Reminder) -> str:
 
 
 def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt.datetime | None = None) -> int:
-    """Import an .ics file's events into `calendar`: all of them, or none (EventError says which)."""
+    """Import an .ics file's events into `calendar`: all of them, or none (EventError says which).
+
+    Capped at what a request does in about 3 s (measured in docs/architecture.md):
+    CALENDAR_IMPORT_MAX_EVENTS events, and CALENDAR_IMPORT_MAX_STEPS steps of rule
+    expansion shared by all of them. A bigger file is refused before anything is written.
+    """
     from .ical import IcsError, read_events
 
+    limit = settings.CALENDAR_IMPORT_MAX_EVENTS
+    # Counted before parsing too: parsing 80,000 events is itself most of the 30 s.
+    roughly = text.upper().count("BEGIN:VEVENT")
+    if roughly > limit:
+        raise _too_many_events(roughly, limit)
     try:
         imported = read_events(text, default_zone=default_zone)
     except IcsError as error:
         raise EventError(str(error), "file") from error
+    if len(imported) > limit:
+        raise _too_many_events(len(imported), limit)
+    budget = occurrences.Budget(settings.CALENDAR_IMPORT_MAX_STEPS)
     with transaction.atomic():
         for number, item in enumerate(imported, start=1):
             try:
@@ -334,11 +360,26 @@ def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt
                     exdates=item.exdates,
                     uid=item.uid,
                     now=now,
+                    budget=budget,
                 )
             except EventError as error:
                 raise EventError(
-                    _("Event %(number)s (“%(title)s”): %(error)s. Nothing was imported.")
-                    % {"number": number, "title": item.title[:60], "error": error},
+                    _("Event %(number)s (“%(title)s”): %(error)s Nothing was imported.")
+                    % {"number": number, "title": item.title[:60], "error": str(error).rstrip(".") + "."},
                     "file",
                 ) from error
     return len(imported)
+
+
+def _too_many_events(count: int, limit: int) -> EventError:
+    return EventError(
+        ngettext(
+            "This file holds %(count)s event; one import takes at most %(max)s: split the file into smaller ones "
+            "and import them one after the other. Nothing was imported.",
+            "This file holds %(count)s events; one import takes at most %(max)s: split the file into smaller ones "
+            "and import them one after the other. Nothing was imported.",
+            count,
+        )
+        % {"count": count, "max": limit},
+        "file",
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -280,8 +281,11 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
         try:
             if upload.size > settings.CALENDAR_IMPORT_MAX_BYTES:
                 raise EventError(
-                    _("The file is too large: at most %(mb)s MB.")
-                    % {"mb": settings.CALENDAR_IMPORT_MAX_BYTES // (1024 * 1024)},
+                    _(
+                        "The file is too large: one import takes at most %(size)s; split the file into "
+                        "smaller ones and import them one after the other."
+                    )
+                    % {"size": filesizeformat(settings.CALENDAR_IMPORT_MAX_BYTES)},
                     "file",
                 )
             count = calendar_import(
@@ -294,4 +298,5 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(count)s events imported.") % {"count": count})
             return redirect("calendar_upcoming")
-    return render(request, "reminders/import.html", {"form": form}, status=400 if form.errors else 200)
+    limits = {"max_events": settings.CALENDAR_IMPORT_MAX_EVENTS, "max_bytes": settings.CALENDAR_IMPORT_MAX_BYTES}
+    return render(request, "reminders/import.html", {"form": form, **limits}, status=400 if form.errors else 200)

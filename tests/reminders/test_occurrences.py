@@ -95,3 +95,37 @@ def test_a_never_ending_rule_is_fine_because_expansion_is_bounded():
         limit=500,
     )
     assert len(starts) == 500
+
+
+def test_a_page_window_walks_only_that_window_wherever_it_is():
+    from reminders.occurrences import Budget
+
+    first = local(BRUSSELS, 1900, 1, 1, 9, 0)
+    budget = Budget(10_000)
+    week = between(
+        first_start=first,
+        time_zone="Europe/Brussels",
+        rule="FREQ=DAILY",
+        since=local(BRUSSELS, 2999, 3, 1, 0, 0),
+        until=local(BRUSSELS, 2999, 3, 8, 0, 0),
+        budget=budget,
+    )
+    assert len(week) == 7 and budget.spent < 20  # not the 400,000 days since 1900
+
+
+def test_a_stored_rule_that_never_occurs_stops_within_the_budget():
+    never = "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31"
+    first = local(BRUSSELS, 2026, 3, 2, 9, 0)
+    assert next_start(first_start=first, time_zone="Europe/Brussels", rule=never, after=first) is None
+    with pytest.raises(RecurrenceError, match="never happens"):
+        check_rule(never, first.replace(tzinfo=None))
+
+
+def test_until_in_utc_is_read_in_the_events_zone():
+    # What the event form and every calendar application write (RFC 5545 3.3.10).
+    first = local(BRUSSELS, 2030, 3, 4, 9, 0)
+    rule = check_rule("FREQ=DAILY;UNTIL=20300306T225959Z", first.replace(tzinfo=None), time_zone="Europe/Brussels")
+    starts = between(
+        first_start=first, time_zone="Europe/Brussels", rule=rule, since=first, until=local(BRUSSELS, 2030, 4, 1, 0, 0)
+    )
+    assert [s.astimezone(BRUSSELS).day for s in starts] == [4, 5, 6]
