@@ -3,7 +3,7 @@
 Numbers are stored in E.164 (`+32475123456`). People type them in many ways; this
 module accepts every unambiguous way and rejects the rest with a message that says
 what is wrong and how to write it. It is the only place that parses a number:
-forms, imports and (later) the SMS pipeline all call `parse_number`.
+forms, imports, the API and the SMS pipeline all call `parse_number`.
 """
 
 import re

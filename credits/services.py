@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from smsoffice.db import bulk_update
-from smsoffice.metrics import metrics_credits_captured
+from core.db import bulk_update
+from core.metrics import metrics_credits_captured
 
 from . import periods
 from .models import (

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from kombu.exceptions import OperationalError
 
+from core.db import bulk_update
 from messaging.services import BatchSend, message_send_batch
-from smsoffice.db import bulk_update
 
 from . import imap
 from .headers import NewMail

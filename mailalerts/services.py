@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import PhoneNumberError, parse_number
-from smsoffice.db import bulk_update
+from core.db import bulk_update
 
 from . import crypto, imap
 from .models import AddressTest, AlertSettings, Mailbox, MailFilter, Match, QuietMode, Security

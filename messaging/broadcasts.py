@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Contact, ContactList, PhoneLabel, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
 from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
+from core.db import bulk_update
 from credits.services import account_for, account_lock
-from smsoffice.db import bulk_update
 
 from .fax import get_fax_gateway
 from .fax.base import OutgoingFax

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.params import search_param
 from credits.services import InsufficientCredit
-from smsoffice.params import search_param
 
 from . import composer, selectors
 from .access import access_broadcast, access_message_template

@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Contact, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
 from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
+from core.db import bulk_update
+from core.metrics import metrics_sms_results
 from credits.models import Hold
 from credits.services import (
     InsufficientCredit,
@@ -40,8 +42,6 @@ from credits.services import (
     credits_settle,
     credits_settle_many,
 )
-from smsoffice.db import bulk_update
-from smsoffice.metrics import metrics_sms_results
 
 from . import segments
 from .gateways import get_gateway

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from accounts.models import User
+from core.db import bulk_update
+from core.metrics import metrics_reminder_lateness
+from core.params import EARLIEST, LATEST
 from messaging.services import BatchSend, message_send_batch
-from smsoffice.db import bulk_update
-from smsoffice.metrics import metrics_reminder_lateness
-from smsoffice.params import EARLIEST, LATEST
 
 from . import occurrences
 from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.contact_files import ContactFileError, decode_upload
-from smsoffice.params import date_param
+from core.params import date_param
 
 from . import selectors
 from .access import access_calendar, access_event, access_reminder

@@ -2,7 +2,7 @@
 
 OPTIONS (from the environment, see settings): ACCOUNT_SID, AUTH_TOKEN, FROM (a
 number or a Messaging Service SID "MG..."), STATUS_CALLBACK_URL (the public URL of
-our webhook, /webhooks/twilio/<alias>/), TIMEOUT (seconds, default 10) and
+our webhook, /webhooks/sms/<alias>/status/), TIMEOUT (seconds, default 10) and
 BASE_URL (default https://api.twilio.com; tests point it at a fake server on
 loopback through RebasingHttpClient).
 

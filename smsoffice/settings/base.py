@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "messaging",
     "reminders",
     "mailalerts",
+    # The shell: commands that may import every app (demo_data).
+    "smsoffice",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +198,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
     # Due calendar reminders (reminders.services.reminders_tick).
     "reminders-tick": {"task": "reminders.tick", "schedule": 15.0},
-    # Mailboxes due for a poll, and quiet-hours summaries (mailalerts.services.mailalerts_tick).
+    # Mailboxes due for a poll, and quiet-hours summaries (mailalerts.poller.mailalerts_tick).
     "mailalerts-tick": {"task": "mailalerts.tick", "schedule": 15.0},
 }
 

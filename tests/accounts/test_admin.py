@@ -1,8 +1,6 @@
 """Administrators manage users, groups, memberships, address books, contacts and Lists."""
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import AddressBook, User
@@ -67,14 +65,3 @@ def test_the_admin_is_for_staff_only(client, user):
     response = client.get(reverse("admin:accounts_contact_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
-
-
-def test_demo_data_is_created_once(db, capsys):
-    call_command("demo_data")
-    call_command("demo_data")
-    assert User.objects.filter(username="demo").count() == 1
-    demo = User.objects.get(username="demo")
-    assert demo.check_password("demo-sms-office")
-    assert Group.objects.count() == 1
-    assert AddressBook.objects.filter(owner=demo).get().contacts.count() == 1
-    assert "demo / demo-sms-office" in capsys.readouterr().out

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.metrics import metrics_credits_captured, metrics_sms_results
 from messaging.gateways.base import Outcome, SendResult
 from messaging.models import Recipient
 from messaging.services import message_send
-from smsoffice.metrics import metrics_credits_captured, metrics_sms_results
 
 
 @pytest.fixture(autouse=True)
