@@ -1,13 +1,19 @@
 """The administrators' console: users, groups and memberships, address books, contacts, Lists.
 
-Admin saves go through the services where a service does more than save the row
-(a new user gets their private address book).
+Admin saves go through the same services as the pages wherever a service does more
+than save the row: a new user gets their private address book, a renamed contact is
+found by its new name (search_text), a List member typed as a number is stored in E.164.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyInline
+
+from . import phones
 from .models import (
     AddressBook,
     Contact,
@@ -19,7 +25,15 @@ from .models import (
     SharedDataMove,
     User,
 )
-from .services import address_books_ensure
+from .services import (
+    ListMemberError,
+    PhoneEntry,
+    address_books_ensure,
+    contact_save,
+    list_member_add_address,
+    list_member_add_contact,
+    list_member_remove,
+)
 
 
 @admin.register(User)
@@ -53,18 +67,6 @@ class AddressBookAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Numbers are normalised by the contact services: the admin shows them, users edit them."""
-
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class ContactPhoneInline(ReadOnlyInline):
     model = ContactPhone
     fields = ("label", "raw", "e164")
@@ -80,13 +82,61 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ("book",)
     search_fields = ("name", "organisation", "emails__address", "phones__e164")
     raw_id_fields = ("book",)
+    # Numbers are normalised by the contact services: the admin shows them, users edit them.
     inlines = [ContactPhoneInline, ContactEmailInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a contact between books is its owner's (or a group administrator's) act on
+        # the pages, where the service checks and records it.
+        return ("book",) if obj else ()
+
+    def save_model(self, request, obj: Contact, form, change: bool) -> None:
+        # Through the service, which keeps search_text (what contact search matches) in step.
+        contact_save(
+            actor=request.user,
+            contact=obj if change else None,
+            book=obj.book,
+            name=obj.name,
+            organisation=obj.organisation,
+            notes=obj.notes,
+            emails=list(obj.emails.values_list("address", flat=True)) if change else [],
+            phone_entries=[PhoneEntry(label=phone.label, raw=phone.raw, e164=phone.e164) for phone in obj.phones.all()]
+            if change
+            else [],
+        )
+
+
+class ListMemberForm(forms.ModelForm):
+    """A member added in the admin: a contact, or a number (read as the List owner's pages
+    would read it, stored in E.164), or an email address."""
+
+    class Meta:
+        model = ListMember
+        fields = ("contact", "phone", "email")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        given = [name for name in ("contact", "phone", "email") if data.get(name)]
+        if len(given) != 1:
+            raise ValidationError(_("Give one of: a contact, a number or an email address."))
+        if data.get("phone"):
+            owner = self.instance.contact_list.owner if self.instance.contact_list_id else None
+            region = (owner.default_country if owner else "") or None
+            try:
+                data["phone"] = phones.parse_number(data["phone"], default_region=region).e164
+            except phones.PhoneNumberError as error:
+                self.add_error("phone", str(error))
+        return data
 
 
 class ListMemberInline(admin.TabularInline):
     model = ListMember
+    form = ListMemberForm
     raw_id_fields = ("contact",)
     extra = 0
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a member is added or removed, not edited: the services keep it normalised
 
 
 @admin.register(ContactList)
@@ -95,6 +145,24 @@ class ContactListAdmin(admin.ModelAdmin):
     search_fields = ("name", "owner__username", "group__name")
     raw_id_fields = ("owner",)
     inlines = [ListMemberInline]
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not ListMember:
+            return super().save_formset(request, form, formset, change)
+        added = formset.save(commit=False)
+        for member in formset.deleted_objects:
+            list_member_remove(member=member)
+        for member in added:
+            try:
+                if member.contact_id:
+                    list_member_add_contact(contact_list=form.instance, contact=member.contact)
+                else:
+                    list_member_add_address(
+                        contact_list=form.instance, entry=member.phone or member.email, default_region=None
+                    )
+            except ListMemberError as error:
+                self.message_user(request, str(error), level="error")
+        return None
 
 
 @admin.register(GroupAdministrator)

@@ -2,13 +2,13 @@
 
 from django.contrib import admin
 
-from messaging.admin import ReadOnly
+from core.admin import ReadOnlyAdmin
 
 from .models import AlertLog, AlertSettings, Mailbox, MailFilter
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(ReadOnly, admin.ModelAdmin):
+class MailboxAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "user", "name", "host", "port", "security", "folder", "active", "failures", "last_poll_at")
     list_filter = ("active", "security", ("user", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user",)
@@ -18,7 +18,7 @@ class MailboxAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(MailFilter)
-class MailFilterAdmin(ReadOnly, admin.ModelAdmin):
+class MailFilterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "user", "position", "name", "match", "notify_to", "stop", "active")
     list_filter = ("active", "match")
     list_select_related = ("user",)
@@ -26,14 +26,14 @@ class MailFilterAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(AlertSettings)
-class AlertSettingsAdmin(ReadOnly, admin.ModelAdmin):
+class AlertSettingsAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("user", "quiet_start", "quiet_end", "quiet_mode", "max_per_hour", "max_per_day")
     list_select_related = ("user",)
     search_fields = ("user__username",)
 
 
 @admin.register(AlertLog)
-class AlertLogAdmin(ReadOnly, admin.ModelAdmin):
+class AlertLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "created_at", "user", "mailbox", "status", "filter_name", "to", "reason")
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("user", "mailbox")

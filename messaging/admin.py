@@ -6,23 +6,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Broadcast, Delivery, Message, MessageStatus, MessageTemplate, Recipient, SendingLimits
 from .services import SendRefused, message_cancel
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Message)
-class MessageAdmin(ReadOnly, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "created_at", "user", "status", "gateway", "segments", "credits_held", "send_at", "body")
     list_filter = (
         "status",
@@ -63,7 +54,7 @@ class MessageAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(ReadOnly, admin.ModelAdmin):
+class RecipientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "to", "status", "message", "attempts", "provider_id", "error_reason", "updated_at")
     list_filter = ("status", "message__gateway", ("updated_at", admin.DateFieldListFilter))
     list_select_related = ("message",)
@@ -87,7 +78,7 @@ class SendingLimitsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Broadcast)
-class BroadcastAdmin(ReadOnly, admin.ModelAdmin):
+class BroadcastAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Messages tool sends; their SMS copy is an ordinary Message (see SMS messages)."""
 
     list_display = ("id", "created_at", "user", "subject", "channels", "person_count", "sms_message")
@@ -107,7 +98,7 @@ class BroadcastAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "broadcast", "name", "channel", "address", "status", "attempts", "error_reason", "updated_at")
     list_filter = ("channel", "status", ("updated_at", admin.DateFieldListFilter))
     list_select_related = ("broadcast",)

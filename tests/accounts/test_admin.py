@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AddressBook, User
+from accounts.selectors import contacts_search
+from accounts.services import PhoneEntry, address_books_ensure, contact_save
 from tests.factories import ContactFactory, ContactListFactory, GroupFactory, UserFactory
 
 
@@ -65,3 +67,68 @@ def test_the_admin_is_for_staff_only(client, user):
     response = client.get(reverse("admin:accounts_contact_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+def test_a_contact_renamed_in_the_admin_is_found_by_its_new_name(admin_client, user):
+    book = address_books_ensure(user=user)[0]
+    contact = contact_save(
+        book=book, name="Old Name", phone_entries=[PhoneEntry("mobile", "+32 475 12 34 56", "+32475123456")]
+    )
+    response = admin_client.post(
+        reverse("admin:accounts_contact_change", args=[contact.pk]),
+        {
+            "name": "Brand New",
+            "organisation": "Acme",
+            "notes": "",
+            **_empty_inline("phones"),
+            **_empty_inline("emails"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [c.name for c in contacts_search(user=user, query="brand new")] == ["Brand New"]
+    assert [c.name for c in contacts_search(user=user, query="acme")] == ["Brand New"]
+    assert list(contact.phones.values_list("e164", flat=True)) == ["+32475123456"]  # numbers kept
+
+
+def test_a_number_added_to_a_list_in_the_admin_is_stored_in_e164(admin_client):
+    belgian = UserFactory(default_country="BE")
+    contact_list = ContactListFactory(owner=belgian, name="Crew")
+    response = admin_client.post(
+        reverse("admin:accounts_contactlist_change", args=[contact_list.pk]),
+        {
+            "name": "Crew",
+            "owner": belgian.pk,
+            "group": "",
+            "members-TOTAL_FORMS": "1",
+            "members-INITIAL_FORMS": "0",
+            "members-0-contact": "",
+            "members-0-phone": "0475 12 34 56",
+            "members-0-email": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(contact_list.members.values_list("phone", flat=True)) == ["+32475123456"]
+
+
+def test_an_unreadable_number_for_a_list_is_refused_in_the_admin_and_nothing_is_added(admin_client):
+    contact_list = ContactListFactory(name="Crew")
+    response = admin_client.post(
+        reverse("admin:accounts_contactlist_change", args=[contact_list.pk]),
+        {
+            "name": "Crew",
+            "owner": contact_list.owner.pk,
+            "group": "",
+            "members-TOTAL_FORMS": "1",
+            "members-INITIAL_FORMS": "0",
+            "members-0-contact": "",
+            "members-0-phone": "12",
+            "members-0-email": "",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the number's error
+    assert "errorlist" in response.content.decode()
+    assert not contact_list.members.exists()
+
+
+def _empty_inline(prefix: str) -> dict:
+    return {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from reminders.models import AgendaSubscription, Event, Reminder
 from reminders.services import event_save, reminder_add
+from tests.factories import UserFactory
 from tests.reminders.conftest import brussels
 
 
@@ -241,3 +242,25 @@ def test_an_event_at_the_end_of_time_is_refused(client_, calendar):
     )
     assert response.status_code == 400 and "Give a date between 1900 and 2999" in response.content.decode()
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["calendar", "event", "reminder", "reminderfiring", "agendasubscription", "agendafiring"],
+)
+def test_calendars_events_and_reminders_are_in_the_admin_read_only(client, owner, calendar, model):
+    event = event_save(
+        calendar=calendar,
+        title="Dentist",
+        start=brussels(2026, 12, 3, 9, 0),
+        end=brussels(2026, 12, 3, 10, 0),
+        time_zone="Europe/Brussels",
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    changelist = client.get(reverse(f"admin:reminders_{model}_changelist"))
+    assert changelist.status_code == 200
+    if model == "event":
+        assert "Dentist" in changelist.content.decode()
+        page = client.get(reverse("admin:reminders_event_change", args=[event.pk]))
+        assert page.status_code == 200 and 'name="title"' not in page.content.decode()  # shown, not edited
+    assert client.get(reverse(f"admin:reminders_{model}_add")).status_code == 403
