@@ -86,6 +86,14 @@ def user_update_personal_data(
     return user
 
 
+def group_join(*, user: User, name: str) -> Group:
+    """Add `user` to the group named `name` (created when missing), with the group's book."""
+    group, _created = Group.objects.get_or_create(name=name)
+    user.groups.add(group)
+    address_books_ensure(user=user)
+    return group
+
+
 def address_books_ensure(*, user: User) -> list[AddressBook]:
     """The user's private book and one shared book per group, created when missing.
 

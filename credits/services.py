@@ -434,6 +434,21 @@ def rollover_due_accounts(*, now: dt.datetime | None = None, batch: int = 500) -
             done += bool(period_rollover(account=CreditAccount(pk=account_id), now=now))
 
 
+def plan_ensure(*, name: str, monthly_allowance: int, is_default: bool = False) -> Plan:
+    """The plan named `name`, created with these values when it does not exist yet."""
+    plan, _created = Plan.objects.get_or_create(
+        name=name, defaults={"monthly_allowance": monthly_allowance, "is_default": is_default}
+    )
+    return plan
+
+
+def credit_pack_ensure(*, name: str, credits: int, price_cents: int) -> CreditPack:
+    """The pack named `name`, created with these values when it does not exist yet."""
+    defaults = {"credits": credits, "price_cents": price_cents}
+    pack, _created = CreditPack.objects.get_or_create(name=name, defaults=defaults)
+    return pack
+
+
 def account_plan_assign(*, account: CreditAccount, plan: Plan | None) -> CreditAccount:
     """Change the plan; its allowance is granted from the next period start."""
     if plan is not None:

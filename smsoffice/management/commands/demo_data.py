@@ -1,6 +1,5 @@
 """Create the demo account and a few contacts, once: `make run` calls this at every start."""
 
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -9,13 +8,13 @@ from accounts.services import (
     address_books_ensure,
     contact_list_save,
     contact_save,
+    group_join,
     list_member_add_address,
     list_member_add_contact,
     phone_entry,
     user_create,
 )
-from credits.models import CreditPack, Plan
-from credits.services import account_for, credits_grant
+from credits.services import account_for, credit_pack_ensure, credits_grant, plan_ensure
 
 DEMO_USERNAME = "demo"
 # A development account on a developer's own machine, created only in an empty database.
@@ -24,9 +23,9 @@ DEMO_PASSWORD = "demo-sms-office"  # noqa: S105
 
 def _demo_credit(demo: User) -> None:
     """A default plan with 100 SMS a month, three packs on sale, and 50 credits of provision."""
-    Plan.objects.get_or_create(name="Standard", defaults={"monthly_allowance": 100, "is_default": True})
+    plan_ensure(name="Standard", monthly_allowance=100, is_default=True)
     for name, credits, price_cents in [("Small", 100, 900), ("Medium", 500, 4000), ("Large", 1000, 7500)]:
-        CreditPack.objects.get_or_create(name=name, defaults={"credits": credits, "price_cents": price_cents})
+        credit_pack_ensure(name=name, credits=credits, price_cents=price_cents)
     credits_grant(account=account_for(user=demo), amount=50, reason="demo credit", actor=None)
 
 
@@ -52,8 +51,7 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=True,
         )
-        team = Group.objects.create(name="Sales team")
-        demo.groups.add(team)
+        team = group_join(user=demo, name="Sales team")
         private, shared = address_books_ensure(user=demo)
         ann = contact_save(
             book=private,
