@@ -36,8 +36,8 @@ from imapclient import IMAPClient
 from credits.models import Plan
 from mailalerts.imap import tls_context
 from mailalerts.models import AlertLog, AlertStatus, Mailbox
-from mailalerts.poller import mailalerts_tick
-from mailalerts.services import mailbox_connect
+from mailalerts.services.configure import mailbox_connect
+from mailalerts.services.polling import mailalerts_tick
 from messaging.models import Recipient, RecipientStatus
 from tests.factories import UserFactory
 from tests.workers import worker_environment

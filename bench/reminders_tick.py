@@ -26,9 +26,9 @@ from django.utils import timezone
 from credits.models import Plan
 from credits.services import account_for, credits_grant
 from messaging.models import Recipient, RecipientStatus
-from reminders.agenda import agenda_tick
 from reminders.models import Reminder
-from reminders.services import calendar_create, event_save, reminders_tick
+from reminders.services.agenda import agenda_tick
+from reminders.services.calendars import calendar_create, event_save, reminders_tick
 from tests.factories import UserFactory
 from tests.workers import worker_environment
 

@@ -1,6 +1,6 @@
 """Mailboxes watched for new mail, alert filters, quiet hours and caps, the alert log.
 
-Thin: every write is in services.py (or poller.py for what a poll records).
+Thin: every write is in the services package (configure.py, polling.py).
 """
 
 from django.conf import settings

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .poller import mailalerts_tick, mailbox_poll
+from .services.polling import mailalerts_tick, mailbox_poll
 
 
 @shared_task(name="mailalerts.tick")

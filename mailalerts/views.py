@@ -13,7 +13,7 @@ from .access import access_mail_filter, access_mailbox
 from .forms import AlertSettingsForm, MailboxForm, MailFilterForm
 from .imap import MailboxError
 from .models import Mailbox, MailFilter
-from .services import (
+from .services.configure import (
     MailAlertError,
     alert_settings_for,
     alert_settings_save,

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from .agenda import agenda_tick
-from .services import reminders_tick
+from .services.agenda import agenda_tick
+from .services.calendars import reminders_tick
 
 
 @shared_task(name="reminders.tick")

@@ -19,11 +19,11 @@ from core.params import date_param
 
 from . import selectors
 from .access import access_calendar, access_event, access_reminder
-from .agenda import agenda_settings_save
 from .forms import AgendaForm, CalendarForm, EventForm, ImportForm, ReminderForm
 from .ical import write_calendar
 from .models import AgendaFiring, AgendaSubscription
-from .services import (
+from .services.agenda import AgendaError, agenda_settings_save
+from .services.calendars import (
     EventError,
     calendar_create,
     calendar_import,
@@ -241,7 +241,7 @@ def agenda_settings(request: HttpRequest) -> HttpResponse:
                 max_parts=data["max_parts"],
                 send_empty=data["send_empty"],
             )
-        except EventError as error:
+        except AgendaError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
             messages.success(request, _("Agenda settings saved."))

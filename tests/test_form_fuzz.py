@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from credits.models import CreditPack, Plan
 from credits.services import account_for, credits_grant
-from reminders.services import calendar_create
+from reminders.services.calendars import calendar_create
 from tests.factories import UserFactory
 
 PIECES = [

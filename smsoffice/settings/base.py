@@ -196,9 +196,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
     # Scheduled sends, retries, lost tasks and stale claims (messaging.services.messaging_sweep).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
-    # Due calendar reminders (reminders.services.reminders_tick).
+    # Due calendar reminders and agenda digests (reminders.services: calendars.reminders_tick, agenda.agenda_tick).
     "reminders-tick": {"task": "reminders.tick", "schedule": 15.0},
-    # Mailboxes due for a poll, and quiet-hours summaries (mailalerts.poller.mailalerts_tick).
+    # Mailboxes due for a poll, and quiet-hours summaries (mailalerts.services.polling.mailalerts_tick).
     "mailalerts-tick": {"task": "mailalerts.tick", "schedule": 15.0},
 }
 

@@ -17,7 +17,7 @@ from accounts.models import Contact, ContactList, ListMember
 from mailalerts.models import Mailbox, MailFilter
 from messaging.models import Broadcast, Message, MessageTemplate
 from reminders.models import Event, Reminder
-from reminders.services import calendar_create, event_save, reminder_add
+from reminders.services.calendars import calendar_create, event_save, reminder_add
 from tests.factories import (
     ContactFactory,
     ContactListFactory,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from credits.models import Plan
-from reminders.services import reminders_tick
+from reminders.services.calendars import reminders_tick
 from tests.browser.test_contacts_journey import log_in
 from tests.factories import UserFactory
 

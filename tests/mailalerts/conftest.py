@@ -11,8 +11,8 @@ from django.utils import timezone
 from credits.models import Plan
 from credits.services import account_for
 from mailalerts.models import Mailbox
-from mailalerts.poller import mailbox_poll, mailboxes_claim_due
-from mailalerts.services import mailbox_connect
+from mailalerts.services.configure import mailbox_connect
+from mailalerts.services.polling import mailbox_poll, mailboxes_claim_due
 from tests.factories import UserFactory
 from tests.fakes.dovecot import DOVECOT, DovecotServer
 

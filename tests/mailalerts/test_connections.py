@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from mailalerts import crypto, imap
 from mailalerts.models import AlertLog, AlertStatus, Mailbox
-from mailalerts.poller import mailalerts_tick
-from mailalerts.services import MailAlertError, mailbox_update
+from mailalerts.services.configure import MailAlertError, mailbox_update
+from mailalerts.services.polling import mailalerts_tick
 from messaging.models import Message
 from tests.fakes.dovecot import simple_message
 from tests.fakes.smtp_server import free_port
@@ -204,7 +204,7 @@ def test_a_key_rotation_keeps_stored_passwords_readable(owner, dovecot, imap_acc
 
 
 def test_a_mailbox_deleted_while_claimed_is_not_polled(owner, dovecot, imap_account):
-    from mailalerts.poller import mailbox_poll, mailboxes_claim_due
+    from mailalerts.services.polling import mailbox_poll, mailboxes_claim_due
 
     mailbox = connect(owner, dovecot, imap_account)
     Mailbox.objects.filter(pk=mailbox.pk).update(next_poll_at=timezone.now())

@@ -8,9 +8,9 @@ import time_machine
 
 from mailalerts.headers import NewMail
 from mailalerts.models import AlertLog, AlertStatus, MailFilter
-from mailalerts.poller import mailalerts_tick
 from mailalerts.rules import filter_matches
-from mailalerts.services import MailAlertError, alert_settings_save, mail_filter_move, mail_filter_save
+from mailalerts.services.configure import MailAlertError, alert_settings_save, mail_filter_move, mail_filter_save
+from mailalerts.services.polling import mailalerts_tick
 from messaging.models import Message
 from tests.fakes.dovecot import simple_message
 from tests.mailalerts.conftest import connect, poll

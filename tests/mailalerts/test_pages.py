@@ -95,7 +95,7 @@ def test_quiet_hours_and_caps_are_saved_and_shown(logged_in):
 
 
 def test_the_log_shows_sent_and_skipped_alerts_with_the_reason(logged_in, owner, dovecot, imap_account):
-    from mailalerts.services import alert_settings_save
+    from mailalerts.services.configure import alert_settings_save
 
     alert_settings_save(user=owner, quiet_start=None, quiet_end=None, max_per_hour=1, max_per_day=10)
     mailbox = connect(owner, dovecot, imap_account)

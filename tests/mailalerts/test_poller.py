@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from mailalerts.models import AlertLog, AlertStatus, Mailbox
-from mailalerts.poller import mailbox_poll, mailboxes_claim_due
+from mailalerts.services.polling import mailbox_poll, mailboxes_claim_due
 from messaging.models import Message
 from tests.fakes.dovecot import simple_message
 from tests.mailalerts.conftest import connect, poll

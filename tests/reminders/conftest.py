@@ -5,7 +5,7 @@ import pytest
 
 from credits.models import Plan
 from credits.services import account_for
-from reminders.services import calendar_create
+from reminders.services.calendars import calendar_create
 from tests.factories import UserFactory
 
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")

@@ -5,10 +5,10 @@ import datetime as dt
 import time_machine
 
 from messaging.models import Message
-from reminders.agenda import agenda_settings_save, agenda_text, agenda_tick
 from reminders.models import AgendaFiring, FiringStatus
 from reminders.selectors import occurrences_between
-from reminders.services import event_save
+from reminders.services.agenda import agenda_settings_save, agenda_text, agenda_tick
+from reminders.services.calendars import event_save
 from tests.reminders.conftest import brussels
 
 

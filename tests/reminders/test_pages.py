@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reminders.models import AgendaSubscription, Event, Reminder
-from reminders.services import event_save, reminder_add
+from reminders.services.calendars import event_save, reminder_add
 from tests.factories import UserFactory
 from tests.reminders.conftest import brussels
 
@@ -209,7 +209,7 @@ def test_a_huge_file_is_refused(client_, calendar, settings):
 def test_the_log_says_why_and_links_to_the_fix(client_, calendar, owner):
     import time_machine
 
-    from reminders.services import reminders_tick
+    from reminders.services.calendars import reminders_tick
 
     owner.mobile = ""
     owner.save()

@@ -10,7 +10,7 @@ from django.db import DatabaseError
 
 from messaging.models import Message
 from reminders.models import FiringStatus, ReminderFiring
-from reminders.services import EventError, event_cancel, event_save, reminder_add, reminders_tick
+from reminders.services.calendars import EventError, event_cancel, event_save, reminder_add, reminders_tick
 from tests.reminders.conftest import BRUSSELS, brussels
 
 
@@ -75,7 +75,7 @@ def test_a_tick_that_crashes_rolls_back_and_the_retry_sends_once(calendar, owner
     reminder_add(event=weekly_meeting(calendar), user=owner, minutes_before=15, now=brussels(2026, 3, 20, 12, 0))
     moment = brussels(2026, 3, 23, 8, 46)
     with (
-        mock.patch("reminders.services._move_on", side_effect=DatabaseError("worker lost")),
+        mock.patch("reminders.services.calendars._move_on", side_effect=DatabaseError("worker lost")),
         pytest.raises(DatabaseError),
     ):
         tick_at(moment)

@@ -25,9 +25,9 @@ from core.metrics import metrics_reminder_lateness
 from core.params import EARLIEST, LATEST
 from messaging.services import BatchSend, message_send_batch
 
-from . import occurrences
-from .models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
-from .selectors import reminders_still_visible
+from .. import occurrences
+from ..models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
+from ..selectors import reminders_still_visible
 
 logger = logging.getLogger("smsoffice.reminders")
 MAX_MINUTES_BEFORE = 30 * 24 * 60  # a reminder at most 30 days before
@@ -330,7 +330,7 @@ def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt
     CALENDAR_IMPORT_MAX_EVENTS events, and CALENDAR_IMPORT_MAX_STEPS steps of rule
     expansion shared by all of them. A bigger file is refused before anything is written.
     """
-    from .ical import IcsError, read_events
+    from ..ical import IcsError, read_events
 
     limit = settings.CALENDAR_IMPORT_MAX_EVENTS
     # Counted before parsing too: parsing 80,000 events is itself most of the 30 s.

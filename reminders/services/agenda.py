@@ -14,10 +14,17 @@ from credits.services import InsufficientCredit
 from messaging import segments
 from messaging.services import SendRefused, message_send
 
-from . import occurrences
-from .models import AgendaDay, AgendaFiring, AgendaSubscription, FiringStatus
-from .selectors import Occurrence, occurrences_between
-from .services import EventError
+from .. import occurrences
+from ..models import AgendaDay, AgendaFiring, AgendaSubscription, FiringStatus
+from ..selectors import Occurrence, occurrences_between
+
+
+class AgendaError(ValueError):
+    """Refused agenda settings; `field` names the form field, `str(error)` says why."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def agenda_settings_save(
@@ -32,9 +39,9 @@ def agenda_settings_save(
     now: dt.datetime | None = None,
 ) -> AgendaSubscription:
     if enabled and not weekdays:
-        raise EventError(_("Choose at least one day of the week."), "weekdays")
+        raise AgendaError(_("Choose at least one day of the week."), "weekdays")
     if not 1 <= max_parts <= 10:
-        raise EventError(_("Choose between 1 and 10 parts."), "max_parts")
+        raise AgendaError(_("Choose between 1 and 10 parts."), "max_parts")
     subscription, _created = AgendaSubscription.objects.get_or_create(user=user)
     subscription.enabled, subscription.send_time, subscription.day = enabled, send_time, day
     subscription.weekdays = "".join(sorted(set(weekdays)))

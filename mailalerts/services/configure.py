@@ -1,6 +1,6 @@
 """Mail alerts: connecting mailboxes, filters, quiet hours and caps (every write but polling).
 
-Polling and the alerts it sends are in poller.py.
+Polling and the alerts it sends are in polling.py.
 """
 
 import datetime as dt
@@ -17,9 +17,9 @@ from accounts.models import User
 from accounts.phones import PhoneNumberError, parse_number
 from core.db import bulk_update
 
-from . import crypto, imap
-from .models import AddressTest, AlertSettings, Mailbox, MailFilter, Match, QuietMode, Security
-from .rules import criteria_of
+from .. import crypto, imap
+from ..models import AddressTest, AlertSettings, Mailbox, MailFilter, Match, QuietMode, Security
+from ..rules import criteria_of
 
 MAX_MAILBOXES = 10  # per user
 MAX_FILTERS = 50  # per user

@@ -30,11 +30,11 @@ from kombu.exceptions import OperationalError
 from core.db import bulk_update
 from messaging.services import BatchSend, message_send_batch
 
-from . import imap
-from .headers import NewMail
-from .models import AlertLog, AlertSettings, AlertStatus, Mailbox, MailFilter, QuietMode
-from .rules import alert_text, filter_matches, in_quiet_hours, quiet_hours_end, summary_text
-from .services import mailbox_server
+from .. import imap
+from ..headers import NewMail
+from ..models import AlertLog, AlertSettings, AlertStatus, Mailbox, MailFilter, QuietMode
+from ..rules import alert_text, filter_matches, in_quiet_hours, quiet_hours_end, summary_text
+from .configure import mailbox_server
 
 logger = logging.getLogger("smsoffice.mailalerts")
 LEASE = dt.timedelta(seconds=300)  # longer than a poll task may run (its hard time limit)
@@ -44,7 +44,7 @@ CLAIM_LIMIT = 5000
 def mailalerts_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     claimed = mailboxes_claim_due(now=now)
-    from .tasks import poll_mailbox
+    from ..tasks import poll_mailbox
 
     for mailbox_id, token in claimed:
         try:
