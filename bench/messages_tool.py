@@ -23,12 +23,13 @@ from django.db import transaction
 
 from accounts.models import Contact, ContactEmail, ContactList, ContactPhone, ListMember
 from accounts.services import address_books_ensure
+from broadcasts import services as broadcasts
+from broadcasts.email import broadcast_email
+from broadcasts.fax.pdf import FaxCover, fax_pdf
+from broadcasts.models import Delivery
+from broadcasts.services import Draft, broadcast_send, deliveries_dispatch
 from credits.services import account_for, credits_grant
-from messaging import broadcasts
-from messaging.broadcasts import Draft, broadcast_send, deliveries_dispatch
-from messaging.fax.pdf import FaxCover, fax_pdf
-from messaging.models import Delivery, SendingLimits
-from messaging.outgoing_email import broadcast_email
+from messaging.models import SendingLimits
 from messaging.services import message_send
 from tests.factories import UserFactory
 from tests.fakes.smtp_server import SMTPServer

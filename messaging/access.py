@@ -2,19 +2,9 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 
-from .models import Broadcast, Message, MessageTemplate
+from .models import Message
 
 
 def access_message(user: User, message_id: int) -> Message:
     """The user's own message, or 404: another user's message does not exist for them."""
     return get_object_or_404(Message.objects.filter(user=user), pk=message_id)
-
-
-def access_broadcast(user: User, broadcast_id: int) -> Broadcast:
-    """The user's own Messages tool message, or 404."""
-    return get_object_or_404(Broadcast.objects.filter(user=user), pk=broadcast_id)
-
-
-def access_message_template(user: User, template_id: int) -> MessageTemplate:
-    """The user's own message template, or 404."""
-    return get_object_or_404(MessageTemplate.objects.filter(user=user), pk=template_id)

@@ -2,7 +2,6 @@
 
 from celery import shared_task
 
-from .broadcasts import deliveries_dispatch, deliveries_sweep
 from .gateways.base import StatusUpdate
 from .models import RecipientStatus
 from .services import message_fan_out, messaging_sweep, recipients_dispatch, status_updates_apply
@@ -18,15 +17,9 @@ def fan_out(message_id: int) -> int:
     return message_fan_out(message_id=message_id)
 
 
-@shared_task(name="messaging.dispatch_deliveries")
-def dispatch_deliveries(delivery_ids: list[int]) -> int:
-    """Email and fax copies of the Messages tool."""
-    return deliveries_dispatch(delivery_ids=delivery_ids)
-
-
 @shared_task(name="messaging.sweep")
 def sweep() -> dict[str, int]:
-    return {**messaging_sweep(), **deliveries_sweep()}
+    return messaging_sweep()
 
 
 @shared_task(name="messaging.console_delivery_report")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, messages_views, views, webhooks
+from . import api, views, webhooks
 
 urlpatterns = [
     path("sms/", views.history, name="sms_history"),
@@ -8,15 +8,6 @@ urlpatterns = [
     path("sms/new/counter/", views.compose_counter, name="sms_counter"),
     path("sms/<int:message_id>/", views.message_detail, name="sms_detail"),
     path("sms/<int:message_id>/cancel/", views.message_cancel_view, name="sms_cancel"),
-    path("messages/", messages_views.messages_compose, name="messages_compose"),
-    path("messages/sent/", messages_views.messages_history, name="messages_history"),
-    path("messages/sent/<int:broadcast_id>/", messages_views.messages_detail, name="messages_detail"),
-    path("messages/templates/", messages_views.message_templates, name="message_templates"),
-    path(
-        "messages/templates/<int:template_id>/delete/",
-        messages_views.message_template_delete_view,
-        name="message_template_delete",
-    ),
     path("api/v1/messages/", api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),
     path("api/v1/segments/", api.SegmentsView.as_view(), name="api_segments"),

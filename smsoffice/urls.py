@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("credits.urls")),
     path("", include("messaging.urls")),
+    path("", include("broadcasts.urls")),
     path("", include("reminders.urls")),
     path("", include("mailalerts.urls")),
     # The schema and its documentation are for users (token or session): the README lists

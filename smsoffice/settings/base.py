@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "messaging",
     "reminders",
     "mailalerts",
+    "broadcasts",
     # The shell: commands that may import every app (demo_data).
     "smsoffice",
 ]
@@ -196,6 +197,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
     # Scheduled sends, retries, lost tasks and stale claims (messaging.services.messaging_sweep).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
+    # The same for the Messages tool's email and fax copies (broadcasts.services.deliveries_sweep).
+    "broadcasts-sweep": {"task": "broadcasts.sweep", "schedule": 15.0},
     # Due calendar reminders and agenda digests (reminders.services: calendars.reminders_tick, agenda.agenda_tick).
     "reminders-tick": {"task": "reminders.tick", "schedule": 15.0},
     # Mailboxes due for a poll, and quiet-hours summaries (mailalerts.services.polling.mailalerts_tick).
@@ -334,10 +337,10 @@ SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO cod
 # and SMS_OUTBOX_GRACE, like SMS.
 FAX_GATEWAY_NAME = env("FAX_GATEWAY", default="console")
 _FAX_BACKENDS = {
-    "console": ("messaging.fax.console.ConsoleFaxGateway", {}),
-    "locmem": ("messaging.fax.locmem.LocmemFaxGateway", {}),
+    "console": ("broadcasts.fax.console.ConsoleFaxGateway", {}),
+    "locmem": ("broadcasts.fax.locmem.LocmemFaxGateway", {}),
     "email_to_fax": (
-        "messaging.fax.email_to_fax.EmailToFaxGateway",
+        "broadcasts.fax.email_to_fax.EmailToFaxGateway",
         {
             "ADDRESS": env("FAX_EMAIL_ADDRESS", default="{number}@fax.example"),
             "FROM": env("FAX_EMAIL_FROM", default=""),

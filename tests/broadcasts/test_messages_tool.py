@@ -8,12 +8,13 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.services import address_books_ensure, contact_save
+from broadcasts.fax.locmem import LocmemFaxGateway
+from broadcasts.models import Broadcast, Delivery, MessageTemplate
+from broadcasts.services import Draft, broadcast_plan, deliveries_sweep
 from credits.models import Hold, LedgerEntry
 from credits.services import account_for
-from messaging.broadcasts import Draft, broadcast_plan, deliveries_sweep
-from messaging.fax.locmem import LocmemFaxGateway
 from messaging.gateways.base import Outcome, SendResult
-from messaging.models import Broadcast, Delivery, Message, MessageTemplate, Recipient
+from messaging.models import Message, Recipient
 from tests.factories import team_of_three
 
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 
+from broadcasts.mail import send_each
 from messaging.gateways.base import SendResult
-from messaging.mail import send_each
 
 from .base import BaseFaxGateway, OutgoingFax
 

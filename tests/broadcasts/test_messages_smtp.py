@@ -11,8 +11,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.services import PhoneEntry, address_books_ensure, contact_save
-from messaging.broadcasts import Draft, broadcast_send, deliveries_sweep
-from messaging.models import Delivery
+from broadcasts.models import Delivery
+from broadcasts.services import Draft, broadcast_send, deliveries_sweep
 from tests.fakes.smtp_server import SMTPServer, free_port
 
 
@@ -99,7 +99,7 @@ def test_an_smtp_server_that_is_down_means_retry_not_failure(settings, sender, f
 
 def test_email_to_fax_mails_the_pdf_to_the_providers_address(smtp, settings, sender, run_on_commit):
     settings.FAX_GATEWAY = {
-        "BACKEND": "messaging.fax.email_to_fax.EmailToFaxGateway",
+        "BACKEND": "broadcasts.fax.email_to_fax.EmailToFaxGateway",
         "OPTIONS": {"ADDRESS": "{number}@fax.example", "FROM": "faxes@office.example"},
     }
     book = address_books_ensure(user=sender)[0]

@@ -15,8 +15,8 @@ from accounts.models import User
 from accounts.phones import format_international
 from accounts.selectors import contact_lists_visible, contacts_visible
 
-from .broadcasts import Draft, check_email, check_number
 from .models import Channel, MessageTemplate
+from .services import Draft, check_email, check_number
 
 MAX_IDS = 12  # digits of an id field: anything longer is not one of ours
 

@@ -33,17 +33,18 @@ from accounts.phones import PhoneNumberError, format_international, parse_number
 from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
 from core.db import bulk_update
 from credits.services import account_for, account_lock
+from messaging.gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
+from messaging.limits import sending_limits_problems
+from messaging.models import Recipient
+from messaging.outbox import claim_rows, take_unenqueued
+from messaging.services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
 
+from .email import broadcast_email, relayed_name
 from .fax import get_fax_gateway
 from .fax.base import OutgoingFax
 from .fax.pdf import FaxCover, fax_pdf
-from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
-from .limits import sending_limits_problems
 from .mail import send_each
-from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate, Recipient
-from .outbox import claim_rows, take_unenqueued
-from .outgoing_email import broadcast_email, relayed_name
-from .services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
+from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate
 
 logger = logging.getLogger("smsoffice.messages")
 SUBJECT_MAX = 200

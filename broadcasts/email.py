@@ -29,13 +29,13 @@ def broadcast_email(*, delivery: Delivery) -> EmailMultiAlternatives:
     context = {"body": broadcast.body, "sender": sender_name, "subject": broadcast.subject}
     email = EmailMultiAlternatives(
         subject=one_line(broadcast.subject),
-        body=render_to_string("messaging/email/broadcast.txt", context),
+        body=render_to_string("broadcasts/email/broadcast.txt", context),
         from_email=formataddr((relayed_name(user), site_address)),
         to=[formataddr((one_line(delivery.name), delivery.address))],
         reply_to=[formataddr((sender_name, user.email))],
         headers={"Message-ID": make_msgid(domain=site_address.rpartition("@")[2] or None)},
     )
-    email.attach_alternative(render_to_string("messaging/email/broadcast.html", context), "text/html")
+    email.attach_alternative(render_to_string("broadcasts/email/broadcast.html", context), "text/html")
     return email
 
 

@@ -14,10 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.params import search_param
 from credits.services import InsufficientCredit
+from messaging import composer
+from messaging.services import SendRefused
 
-from . import composer, selectors
+from . import selectors
 from .access import access_broadcast, access_message_template
-from .broadcasts import (
+from .models import Channel, MessageTemplate
+from .services import (
     BroadcastPlan,
     broadcast_plan,
     broadcast_send,
@@ -26,9 +29,7 @@ from .broadcasts import (
     message_template_save,
     people_by_position,
 )
-from .messages_tool import MAX_IDS, ToolState, add_typed, edit_entries, entries
-from .models import Channel, MessageTemplate
-from .services import SendRefused
+from .tool import MAX_IDS, ToolState, add_typed, edit_entries, entries
 
 PEOPLE_PER_PAGE = 50
 BROADCASTS_PER_PAGE = 25
@@ -121,7 +122,7 @@ def _render(request, state: ToolState, errors, *, typed=None, query="", found=([
         "ready": _ready(plan),
         "max_text": settings.MESSAGES_MAX_TEXT,
     }
-    return render(request, "messaging/messages_compose.html", context, status=status)
+    return render(request, "broadcasts/compose.html", context, status=status)
 
 
 def _ready(plan: BroadcastPlan) -> bool:
@@ -145,20 +146,20 @@ def messages_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         "channels": [(c, label) for c, label in Channel.choices if c in broadcast.channel_list],
         "recent": broadcast.created_at > timezone.now() - dt.timedelta(hours=1),
     }
-    return render(request, "messaging/messages_detail.html", context)
+    return render(request, "broadcasts/detail.html", context)
 
 
 @login_required
 def messages_history(request: HttpRequest) -> HttpResponse:
     sent = request.user.broadcasts.order_by("-created_at", "-id")
     page = Paginator(sent, BROADCASTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "messaging/messages_history.html", {"page": page})
+    return render(request, "broadcasts/history.html", {"page": page})
 
 
 @login_required
 def message_templates(request: HttpRequest) -> HttpResponse:
     templates = Paginator(MessageTemplate.objects.filter(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "messaging/message_templates.html", {"page": templates})
+    return render(request, "broadcasts/message_templates.html", {"page": templates})
 
 
 @login_required

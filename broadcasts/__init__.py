@@ -1,0 +1,1 @@
+"""The Messages tool: one message to people by email, SMS and fax at once."""
