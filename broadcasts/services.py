@@ -34,7 +34,6 @@ from accounts.selectors import contact_lists_visible, contacts_visible, list_mem
 from core.db import bulk_update
 from credits.services import account_for, account_lock
 from messaging.gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
-from messaging.limits import sending_limits_problems
 from messaging.models import Recipient
 from messaging.outbox import claim_rows, take_unenqueued
 from messaging.services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
@@ -43,6 +42,7 @@ from .email import broadcast_email, relayed_name
 from .fax import get_fax_gateway
 from .fax.base import OutgoingFax
 from .fax.pdf import FaxCover, fax_pdf
+from .limits import broadcast_limits_problems
 from .mail import send_each
 from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate
 
@@ -410,11 +410,11 @@ def _broadcast_write(user: User, draft: Draft, plan: BroadcastPlan, idempotency_
     account = account_for(user=user)
     with transaction.atomic():
         # Every channel's daily limit and the rate limit, under the lock the SMS copy's
-        # hold takes (messaging/limits.py): a concurrent send of this user waits here
+        # hold takes (limits.py): a concurrent send of this user waits here
         # until ours is committed, then counts it. All problems at once, before any write.
         account_lock(account=account)
         counts = {channel: len(plan.sending(channel)) for channel in plan.channels}
-        problems = sending_limits_problems(user=user, counts=counts, now=now, messages_tool=True)
+        problems = broadcast_limits_problems(user=user, counts=counts, now=now)
         if problems:
             raise SendRefused([Problem("recipients", "", reason) for reason in problems])
         sms_message = None

@@ -46,8 +46,8 @@ from credits.services import (
 from . import segments
 from .gateways import get_gateway
 from .gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, OutgoingSMS, SendResult, StatusUpdate
-from .limits import daily_limit, daily_used, sending_limits_problems
-from .models import RANK, Channel, Message, MessageStatus, Recipient, RecipientStatus, SendingLimits
+from .limits import SMS_PER_DAY, daily_limit, daily_limit_problems, daily_used
+from .models import RANK, Message, MessageStatus, Recipient, RecipientStatus, SendingLimits
 from .outbox import claim_rows, take_unenqueued
 
 logger = logging.getLogger("smsoffice.sms")
@@ -216,7 +216,7 @@ def _message_write(
         # The daily limit is checked under the lock the hold takes (messaging/limits.py):
         # a concurrent send of this user waits here until ours is committed, then counts it.
         account = account_lock(account=account)
-        problems = sending_limits_problems(user=user, counts={Channel.SMS: len(plan.recipients)}, now=now)
+        problems = daily_limit_problems(user=user, counts={SMS_PER_DAY: len(plan.recipients)}, now=now)
         if problems:
             raise SendRefused([Problem("to", "", reason) for reason in problems])
         message = Message.objects.create(
@@ -301,8 +301,8 @@ def _send_batch_for_user(
     # Under the account lock, as in message_send (messaging/limits.py); the caller's
     # transaction keeps it until these sends are written.
     account = account_lock(account=account_for(user=user))
-    max_per_day = daily_limit(user=user, channel=Channel.SMS)
-    room = max_per_day - daily_used(user=user, channel=Channel.SMS, now=now)
+    max_per_day = daily_limit(user=user, limit=SMS_PER_DAY)
+    room = max_per_day - daily_used(user=user, limit=SMS_PER_DAY, now=now)
     for item, *_rest in accepted[max(room, 0) :]:
         results[item.key] = _("The limit of %(limit)s SMS in 24 hours is reached.") % {"limit": max_per_day}
     accepted = accepted[: max(room, 0)]

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('messaging', '0003_messages_tool_moves_out'),
+        ('messaging', '0005_messages_tool_moves_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 from broadcasts.models import Broadcast, Delivery, MessageTemplate
 from messaging.services import message_send
 
-BEFORE = [("broadcasts", None), ("messaging", "0002_messages_tool")]
+BEFORE = [("broadcasts", None), ("messaging", "0004_sending_limits_bounded")]
 
 
 def migrate(targets) -> MigrationExecutor:

@@ -48,9 +48,9 @@ def test_30_concurrent_one_recipient_sends_against_a_limit_of_10_accept_exactly_
 def test_30_concurrent_messages_tool_emails_against_a_limit_of_10_accept_exactly_10(
     limited_user, settings, monkeypatch
 ):
-    from messaging import broadcasts
-    from messaging.broadcasts import Draft, broadcast_send
-    from messaging.models import Broadcast, Delivery
+    from broadcasts import services as broadcasts
+    from broadcasts.models import Broadcast, Delivery
+    from broadcasts.services import Draft, broadcast_send
 
     settings.MESSAGES_MAX_EMAILS_PER_DAY = 10
     settings.MESSAGES_MAX_PER_MINUTE = 100  # only the daily limit is raced here

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0002_messages_tool'),
+        ('messaging', '0004_sending_limits_bounded'),
     ]
 
     operations = [

@@ -4,9 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from broadcasts.fax.locmem import LocmemFaxGateway
+from broadcasts.models import Broadcast, Delivery
 from credits.services import account_for
-from messaging.fax.locmem import LocmemFaxGateway
-from messaging.models import Broadcast, Delivery, Message, SendingLimits
+from messaging.models import Message, SendingLimits
 from tests.factories import UserFactory, team_of_three
 
 
