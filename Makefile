@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check test-deps bench clean
+.PHONY: run test lint layers format migrations-check test-deps bench clean
 
 # Fresh venv whenever the pinned requirements change.
 $(STAMP): requirements/base.txt requirements/dev.txt
@@ -23,6 +23,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The house rules of docs/architecture.md: import layers, and ORM writes only in services.
+layers: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_orm_writes.py
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -33,7 +38,7 @@ migrations-check: $(STAMP)
 test-deps:
 	@sh scripts/ensure-test-packages.sh
 
-test: $(STAMP) lint migrations-check test-deps
+test: $(STAMP) lint layers migrations-check test-deps
 	$(BIN)/pytest
 
 bench: $(STAMP)

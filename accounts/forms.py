@@ -103,7 +103,7 @@ class LimitedPasswordResetForm(PasswordResetForm):
     def save(self, *args, request: HttpRequest | None = None, **kwargs) -> None:
         address = client_address(request) if request is not None else ""
         if password_reset_allowed_from(address=address):
-            super().save(*args, request=request, **kwargs)
+            super().save(*args, request=request, **kwargs)  # not an ORM write: it sends the email
 
     def get_users(self, email: str) -> Iterator[User]:
         return (user for user in super().get_users(email) if password_reset_allowed_to(user=user))

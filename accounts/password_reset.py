@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from smsoffice.throttling import CACHE_ERRORS
+from core.cache import CACHE_ERRORS
 
 from .models import User
 

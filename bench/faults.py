@@ -27,7 +27,8 @@ from django.db.models import Count, Sum
 from credits.models import CreditAccount, EntryKind, Hold, LedgerEntry, Plan
 from credits.services import account_for, credits_grant
 from messaging.models import Recipient, RecipientStatus
-from messaging.services import message_send, messaging_sweep
+from messaging.services.accepting import message_send
+from messaging.services.sweep import messaging_sweep
 from tests.credits.helpers import assert_ledger_consistent
 from tests.factories import UserFactory
 from tests.fakes.twilio_server import FakeTwilio

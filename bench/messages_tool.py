@@ -30,7 +30,7 @@ from broadcasts.models import Delivery
 from broadcasts.services import Draft, broadcast_send, deliveries_dispatch
 from credits.services import account_for, credits_grant
 from messaging.models import SendingLimits
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 from tests.factories import UserFactory
 from tests.fakes.smtp_server import SMTPServer
 

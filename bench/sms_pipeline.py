@@ -30,7 +30,7 @@ from django.db import connection
 from credits.models import Plan
 from credits.services import account_for, credits_grant
 from messaging.models import RecipientStatus
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 from tests.factories import UserFactory
 from tests.fakes.twilio_server import FakeTwilio
 from tests.workers import TWILIO_CREDENTIALS, worker_environment

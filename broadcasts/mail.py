@@ -11,9 +11,16 @@ import smtplib
 
 from django.core.mail import EmailMessage, get_connection
 
-from messaging.gateways.base import Outcome, SendResult
+from messaging.gateways.base import BaseGateway, Outcome, SendResult
 
 logger = logging.getLogger("smsoffice.mail")
+
+
+class EmailGateway(BaseGateway):
+    """The email channel's gateway: Django's email backend (EMAIL_URL), a result per email."""
+
+    def send_many(self, messages: list[EmailMessage]) -> list[SendResult]:
+        return send_each(messages)
 
 
 def send_each(emails: list[EmailMessage]) -> list[SendResult]:

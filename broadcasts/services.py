@@ -27,29 +27,47 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Contact, ContactList, PhoneLabel, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
 from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
 from core.db import bulk_update
 from credits.services import account_for, account_lock
-from messaging.gateways.base import GatewayPermanentError, GatewayTransientError, Outcome, SendResult
+from messaging.gateways import get_gateway
+from messaging.gateways.base import SendResult
 from messaging.models import Recipient
-from messaging.outbox import claim_rows, take_unenqueued
-from messaging.services import Problem, SendPlan, SendRefused, message_plan, message_send, objects_visible_by_id
+from messaging.services import outbox
+from messaging.services.accepting import message_send
+from messaging.services.planning import Problem, SendPlan, SendRefused, message_plan, objects_visible_by_id
 
 from .email import broadcast_email, relayed_name
-from .fax import get_fax_gateway
 from .fax.base import OutgoingFax
 from .fax.pdf import FaxCover, fax_pdf
 from .limits import broadcast_limits_problems
-from .mail import send_each
 from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate
 
 logger = logging.getLogger("smsoffice.messages")
 SUBJECT_MAX = 200
 DELIVERY_CHUNK = 20  # copies per dispatch task: a fax PDF takes 0.2 s (Latin) to 1 s (with a CJK font)
 TEXT_CONTROL_ALLOWED = {"\n", "\r", "\t"}
+
+COPIES = outbox.Outbox(
+    name="Messages tool copy",
+    model=Delivery,
+    queued=DeliveryStatus.QUEUED,
+    claimed=DeliveryStatus.SENDING,
+    accepted=DeliveryStatus.SENT,
+    failed=DeliveryStatus.FAILED,
+    unknown=DeliveryStatus.UNKNOWN,
+    task="broadcasts.tasks.dispatch_deliveries",
+    chunk_size=lambda: DELIVERY_CHUNK,
+    max_attempts=lambda row: settings.EMAIL_MAX_ATTEMPTS if row.channel == Channel.EMAIL else settings.FAX_MAX_ATTEMPTS,
+    backoff_first=60,  # 1 min, 2 min, 4 min ... at most 30 min: mail servers' greylisting wants minutes
+    backoff_cap=1800,
+    lost_reason=gettext_lazy("The worker stopped while sending: check with the recipient before sending again."),
+    result_fields=(),
+)
 
 
 @dataclass
@@ -196,43 +214,32 @@ def broadcast_send(*, user: User, draft: Draft, idempotency_key: str = "", now: 
 def deliveries_dispatch(*, delivery_ids: Sequence[int], now: dt.datetime | None = None) -> int:
     """Send the queued email and fax copies among `delivery_ids`; returns how many were tried."""
     now = now or timezone.now()
-    queued = Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.QUEUED)
-    claim, ids = claim_rows(queued, status=DeliveryStatus.SENDING, now=now)
+    claim, ids = outbox.claim(COPIES, delivery_ids, now=now)
     # Committed: from here on these copies are never sent again automatically.
     if not ids:
         return 0
     rows = list(Delivery.objects.filter(claim=claim).select_related("broadcast__user").order_by("id"))
     emails = [r for r in rows if r.channel == Channel.EMAIL]
     faxes = [r for r in rows if r.channel == Channel.FAX]
-    results = dict(zip(emails, send_each([broadcast_email(delivery=r) for r in emails]), strict=True))
-    results.update(zip(faxes, _send_faxes(faxes, now), strict=True))
-    _record(claim, results, timezone.now())
+    results = zip(emails, _send(Channel.EMAIL, [broadcast_email(delivery=r) for r in emails]), strict=True)
+    faxed = zip(faxes, _send(Channel.FAX, [_fax(row, now) for row in faxes]), strict=True)
+    with transaction.atomic():
+        outbox.record(COPIES, claim, [*results, *faxed], now=timezone.now())
     return len(rows)
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Beat: stale claims become `unknown`; due retries and copies whose task was lost are enqueued."""
     now = now or timezone.now()
-    stale = now - dt.timedelta(seconds=settings.SMS_CLAIM_TIMEOUT)
-    unknown = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale).update(
-        status=DeliveryStatus.UNKNOWN,
-        error_reason=_("The worker stopped while sending: check with the recipient before sending again."),
-    )
-    with transaction.atomic():
-        due = [pk for (pk,) in take_unenqueued(Delivery.objects.filter(status=DeliveryStatus.QUEUED), now=now)]
-        transaction.on_commit(lambda: enqueue_deliveries(due))
-    return {"copies_unknown": unknown, "copies_enqueued": len(due)}
+    return {
+        "copies_unknown": outbox.expire_stale(COPIES, now=now),
+        "copies_enqueued": outbox.enqueue_due(COPIES, now=now),
+    }
 
 
 def enqueue_deliveries(delivery_ids: Sequence[int]) -> None:
     """Hand chunks of ids to the workers. A broker failure loses nothing: the sweep retries."""
-    from .tasks import dispatch_deliveries
-
-    try:
-        for start in range(0, len(delivery_ids), DELIVERY_CHUNK):
-            dispatch_deliveries.delay(list(delivery_ids[start : start + DELIVERY_CHUNK]))
-    except Exception:  # the broker is down: the sweep re-enqueues these copies
-        logger.warning("could not enqueue %s copies; the sweep will", len(delivery_ids), exc_info=True)
+    outbox.enqueue(COPIES, delivery_ids)
 
 
 def message_template_save(*, user: User, name: str, draft: Draft) -> MessageTemplate:
@@ -473,20 +480,12 @@ def _name_sms_recipients(plan: BroadcastPlan, recipients: dict[str, Recipient]) 
     bulk_update(named, ["contact"])
 
 
-def _send_faxes(rows: list[Delivery], now: dt.datetime) -> list[SendResult]:
-    if not rows:
-        return []
-    faxes = [OutgoingFax(row.pk, row.address, row.broadcast.subject, _fax_document(row, now)) for row in rows]
-    try:
-        results = get_fax_gateway().send_many(faxes)
-    except GatewayTransientError as error:
-        return [SendResult(Outcome.RETRY, code="gateway", reason=str(error)[:500])] * len(rows)
-    except GatewayPermanentError as error:
-        return [SendResult(Outcome.FAILED, code="gateway", reason=str(error)[:500])] * len(rows)
-    if len(results) != len(rows):
-        logger.error("fax gateway answered %s results for %s faxes", len(results), len(rows))
-        return [SendResult(Outcome.UNKNOWN, reason="the fax gateway's answer did not match")] * len(rows)
-    return results
+def _send(channel: str, items: list) -> list[SendResult]:
+    return outbox.provider_results(get_gateway(channel=channel), items, reason_max=500)
+
+
+def _fax(row: Delivery, now: dt.datetime) -> OutgoingFax:
+    return OutgoingFax(row.pk, row.address, row.broadcast.subject, _fax_document(row, now))
 
 
 def _fax_document(row: Delivery, now: dt.datetime) -> bytes:
@@ -499,42 +498,6 @@ def _fax_document(row: Delivery, now: dt.datetime) -> bytes:
         sent_at=now.astimezone(zoneinfo.ZoneInfo(user.time_zone)),
     )
     return fax_pdf(cover=cover, text=row.broadcast.body)
-
-
-def _record(claim: str, results: dict[Delivery, SendResult], now: dt.datetime) -> None:
-    """Write each copy's result; a transient error is retried later, up to SMS_MAX_ATTEMPTS."""
-    changed = []
-    with transaction.atomic():
-        current = {
-            d.pk: d
-            for d in Delivery.objects.select_for_update().filter(
-                claim=claim, status__in=[DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN]
-            )
-        }
-        for row, result in results.items():
-            delivery = current.get(row.pk)
-            if delivery is None:
-                continue
-            delivery.error_code, delivery.error_reason = result.code[:32], result.reason[:500]
-            if result.outcome == Outcome.ACCEPTED:
-                delivery.status = DeliveryStatus.SENT
-            elif result.outcome == Outcome.RETRY and delivery.attempts < settings.SMS_MAX_ATTEMPTS:
-                delivery.status, delivery.claim, delivery.enqueued_at = DeliveryStatus.QUEUED, "", None
-                delivery.next_attempt_at = now + _backoff(delivery.attempts)
-            elif result.outcome == Outcome.UNKNOWN:
-                delivery.status = DeliveryStatus.UNKNOWN
-            else:
-                delivery.status = DeliveryStatus.FAILED
-            delivery.updated_at = now
-            changed.append(delivery)
-        bulk_update(
-            changed, ["status", "error_code", "error_reason", "claim", "enqueued_at", "next_attempt_at", "updated_at"]
-        )
-
-
-def _backoff(attempts: int) -> dt.timedelta:
-    """1 min, 2 min, 4 min ... capped at 30 min: mail servers' greylisting wants minutes."""
-    return dt.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 1800))
 
 
 def channel_counts(plan: BroadcastPlan) -> list[tuple[str, str, int, list[PlannedCopy]]]:

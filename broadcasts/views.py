@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.params import search_param
 from credits.services import InsufficientCredit
 from messaging import composer
-from messaging.services import SendRefused
+from messaging.services.planning import SendRefused
 
 from . import selectors
 from .access import access_broadcast, access_message_template

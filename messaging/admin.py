@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 from core.admin import ReadOnlyAdmin
 
 from .models import Message, MessageStatus, Recipient, SendingLimits
-from .services import SendRefused, message_cancel
+from .services.accepting import message_cancel
+from .services.planning import SendRefused
 
 
 @admin.register(Message)

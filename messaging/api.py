@@ -15,7 +15,8 @@ from credits.services import InsufficientCredit
 from . import segments
 from .access import access_message
 from .models import Message
-from .services import SendRefused, message_cancel, message_send
+from .services.accepting import message_cancel, message_send
+from .services.planning import SendRefused
 
 MAX_BODY = 20_000  # characters accepted before the service counts parts (10 parts is at most 1,530)
 MAX_INPUTS = 50_000

@@ -21,7 +21,7 @@ from accounts.selectors import contact_lists_visible, contacts_search, contacts_
 from credits.services import account_for
 
 from . import segments
-from .services import SendPlan, message_plan
+from .services.planning import SendPlan, message_plan
 
 # Typographic characters that force UCS-2, and their GSM replacements.
 PLAIN_REPLACEMENTS = {

@@ -4,7 +4,9 @@ from celery import shared_task
 
 from .gateways.base import StatusUpdate
 from .models import RecipientStatus
-from .services import message_fan_out, messaging_sweep, recipients_dispatch, status_updates_apply
+from .services.dispatching import message_fan_out, recipients_dispatch
+from .services.reports import status_updates_apply
+from .services.sweep import messaging_sweep
 
 
 @shared_task(name="messaging.dispatch_chunk")

@@ -17,7 +17,8 @@ from credits.services import InsufficientCredit
 from . import composer, selectors
 from .access import access_message
 from .models import RecipientStatus
-from .services import SendRefused, message_cancel, message_send
+from .services.accepting import message_cancel, message_send
+from .services.planning import SendRefused
 
 RECIPIENTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 25

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from .gateways import get_gateway
 from .gateways.base import GatewayPermanentError
-from .services import status_updates_apply
+from .services.reports import status_updates_apply
 
 logger = logging.getLogger("smsoffice.sms")
 

@@ -11,17 +11,16 @@ import logging
 from typing import TYPE_CHECKING
 
 from django.core.cache.backends.locmem import LocMemCache
-from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import UserRateThrottle
+
+from core.cache import CACHE_ERRORS
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through its settings
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
-# A refused or reset connection can surface as an OSError before redis-py wraps it.
-CACHE_ERRORS = (RedisError, OSError)
 _LOCAL = LocMemCache("api-throttle-fallback", {})
 
 

@@ -35,10 +35,16 @@ def _celery_join_flag():
 
 @pytest.fixture(autouse=True)
 def locmem_gateway():
-    """The test settings' SMS gateway, emptied around every test: `outbox`, `script`."""
+    """The test settings' SMS gateway, emptied around every test: `outbox`, `script`, `chunk_error`."""
     LocmemGateway.reset()
-    yield LocmemGateway
+    yield LocmemGateway.of("sms")
     LocmemGateway.reset()
+
+
+@pytest.fixture
+def fax_gateway():
+    """The test settings' fax gateway (the same locmem gateway, its fax channel)."""
+    return LocmemGateway.of("fax")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from accounts.services import PhoneEntry, address_books_ensure, contact_save
 from credits.models import Plan
 from credits.services import account_for, credits_grant
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 from tests.factories import UserFactory
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from messaging.gateways.base import SendResult
+from messaging.gateways.base import BaseGateway
 
 
 @dataclass(frozen=True)
@@ -13,9 +13,5 @@ class OutgoingFax:
     pdf: bytes
 
 
-class BaseFaxGateway:
-    def __init__(self, options: dict) -> None:
-        self.options = options
-
-    def send_many(self, faxes: list[OutgoingFax]) -> list[SendResult]:
-        raise NotImplementedError
+class BaseFaxGateway(BaseGateway):
+    """A gateway of the fax channel: `send_many(list[OutgoingFax])`."""

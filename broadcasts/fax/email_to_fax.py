@@ -17,8 +17,8 @@ from .base import BaseFaxGateway, OutgoingFax
 
 
 class EmailToFaxGateway(BaseFaxGateway):
-    def __init__(self, options: dict) -> None:
-        super().__init__(options)
+    def __init__(self, alias: str, options: dict) -> None:
+        super().__init__(alias, options)
         self.pattern = options.get("ADDRESS", "")
         if "{number}" not in self.pattern and "{e164}" not in self.pattern:
             raise ImproperlyConfigured(

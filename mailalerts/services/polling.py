@@ -28,7 +28,7 @@ from django.utils.translation import override
 from kombu.exceptions import OperationalError
 
 from core.db import bulk_update
-from messaging.services import BatchSend, message_send_batch
+from messaging.services.accepting import BatchSend, message_send_batch
 
 from .. import imap
 from ..headers import NewMail

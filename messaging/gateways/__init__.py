@@ -1,4 +1,10 @@
-"""Gateways are chosen by the SMS_GATEWAYS setting, like Django's email backends."""
+"""Gateways for every channel, chosen by settings like Django's email backends: one
+registry, one setting a channel (SMS_GATEWAYS, FAX_GATEWAYS, EMAIL_GATEWAYS), each
+{alias: {"BACKEND": dotted path, "OPTIONS": {...}}}.
+
+Every gateway takes the contract of base.py: `send_many(items) -> list[SendResult]`.
+SMS gateways live here; the Messages tool's fax and email gateways in broadcasts/.
+"""
 
 from functools import cache
 
@@ -10,28 +16,34 @@ from django.utils.module_loading import import_string
 
 from .base import BaseGateway
 
+SETTINGS = {"sms": "SMS_GATEWAYS", "fax": "FAX_GATEWAYS", "email": "EMAIL_GATEWAYS"}
+
 
 @cache
-def get_gateway(alias: str = "default") -> BaseGateway:
+def get_gateway(alias: str = "default", *, channel: str = "sms") -> BaseGateway:
+    setting = SETTINGS[channel]
     try:
-        config = settings.SMS_GATEWAYS[alias]
+        config = getattr(settings, setting)[alias]
     except KeyError:
-        raise ImproperlyConfigured(f"SMS_GATEWAYS has no gateway named {alias!r}.") from None
+        raise ImproperlyConfigured(f"{setting} has no gateway named {alias!r}.") from None
     try:
         gateway_class = import_string(config["BACKEND"])
     except (KeyError, ImportError) as error:
-        raise ImproperlyConfigured(f"SMS_GATEWAYS[{alias!r}]: BACKEND is missing or wrong: {error}") from error
-    return gateway_class(alias, config.get("OPTIONS", {}))
+        raise ImproperlyConfigured(f"{setting}[{alias!r}]: BACKEND is missing or wrong: {error}") from error
+    gateway = gateway_class(alias, config.get("OPTIONS", {}))
+    gateway.channel = channel
+    return gateway
 
 
 def check_all_gateways() -> None:
     """Build every configured gateway now, so a missing credential stops the start-up."""
-    for alias in settings.SMS_GATEWAYS:
-        get_gateway(alias)
+    for channel, setting in SETTINGS.items():
+        for alias in getattr(settings, setting):
+            get_gateway(alias, channel=channel)
 
 
 @receiver(setting_changed)
 def _forget_gateways(*, setting: str, **kwargs) -> None:
-    # Tests override SMS_GATEWAYS: build the gateways again from the new setting.
-    if setting == "SMS_GATEWAYS":
+    # Tests override the settings: build the gateways again from the new ones.
+    if setting in SETTINGS.values():
         get_gateway.cache_clear()

@@ -54,13 +54,16 @@ class StatusUpdate:
 
 
 class BaseGateway:
-    """One configured gateway; `alias` is its key in SMS_GATEWAYS."""
+    """One configured gateway; `alias` is its key in its channel's setting (SMS_GATEWAYS...)."""
+
+    channel = "sms"  # set by the registry: "sms", "fax" or "email"
 
     def __init__(self, alias: str, options: dict) -> None:
         self.alias = alias
         self.options = options
 
-    def send_many(self, messages: list[OutgoingSMS]) -> list[SendResult]:
+    def send_many(self, messages: list) -> list[SendResult]:
+        """One result per item (OutgoingSMS, a fax, an email), in order."""
         raise NotImplementedError
 
     def parse_status_callback(self, request: HttpRequest) -> list[StatusUpdate]:

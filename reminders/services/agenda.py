@@ -12,7 +12,8 @@ from django.utils.translation import override
 from accounts.models import User
 from credits.services import InsufficientCredit
 from messaging import segments
-from messaging.services import SendRefused, message_send
+from messaging.services.accepting import message_send
+from messaging.services.planning import SendRefused
 
 from .. import occurrences
 from ..models import AgendaDay, AgendaFiring, AgendaSubscription, FiringStatus

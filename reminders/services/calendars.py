@@ -3,7 +3,7 @@
 A reminder has one pending firing at a time (`next_fire_at`, `next_occurrence`).
 The tick claims due reminders with SKIP LOCKED, a batch per transaction: it records
 their ReminderFirings (unique per reminder and occurrence, so an occurrence fires once
-whatever crashes or overlaps), sends through messaging.services.message_send_batch,
+whatever crashes or overlaps), sends through messaging.services.accepting.message_send_batch,
 and moves each reminder to its next occurrence, all in that transaction.
 """
 
@@ -23,7 +23,7 @@ from accounts.models import User
 from core.db import bulk_update
 from core.metrics import metrics_reminder_lateness
 from core.params import EARLIEST, LATEST
-from messaging.services import BatchSend, message_send_batch
+from messaging.services.accepting import BatchSend, message_send_batch
 
 from .. import occurrences
 from ..models import Calendar, Channel, Event, EventStatus, FiringStatus, Reminder, ReminderFiring
@@ -161,7 +161,7 @@ def reminders_tick(*, now: dt.datetime | None = None, batch: int = 200) -> dict[
     Due reminders are claimed `batch` at a time with SKIP LOCKED (overlapping ticks or
     several workers take different ones) and handled in one transaction: their firings
     are written first (unique per reminder and occurrence), their SMS are accepted in
-    bulk through messaging.services.message_send_batch, and each reminder moves on to
+    bulk through messaging.services.accepting.message_send_batch, and each reminder moves on to
     its next occurrence. A crash rolls the whole batch back, sends included, so the
     next tick does it again, once.
     """

@@ -195,7 +195,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Monthly credit periods start at the user's local midnight: look every 5 minutes.
     "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
-    # Scheduled sends, retries, lost tasks and stale claims (messaging.services.messaging_sweep).
+    # Scheduled sends, retries, lost tasks and stale claims (messaging.services.sweep.messaging_sweep).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
     # The same for the Messages tool's email and fax copies (broadcasts.services.deliveries_sweep).
     "broadcasts-sweep": {"task": "broadcasts.sweep", "schedule": 15.0},
@@ -331,14 +331,16 @@ SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country
 
 # The Messages tool (one message by email, SMS and fax). Email copies go through
-# EMAIL_URL; fax copies through FAX_GATEWAY: console (logs; the embedded default),
-# email_to_fax (the PDF mailed to FAX_EMAIL_ADDRESS, {number} = E.164 without "+"),
-# locmem (tests). Retries and lost tasks follow SMS_MAX_ATTEMPTS, SMS_CLAIM_TIMEOUT
-# and SMS_OUTBOX_GRACE, like SMS.
-FAX_GATEWAY_NAME = env("FAX_GATEWAY", default="console")
+# EMAIL_GATEWAYS (Django's email backend, EMAIL_URL); fax copies through FAX_GATEWAYS,
+# whose default FAX_GATEWAY names, as SMS_GATEWAY does for SMS: console (logs; the
+# embedded default), email_to_fax (the PDF mailed to FAX_EMAIL_ADDRESS, {number} =
+# E.164 without "+"), locmem (tests). A copy is tried EMAIL_MAX_ATTEMPTS or
+# FAX_MAX_ATTEMPTS times on transient errors; lost tasks and stale claims follow the
+# outbox's SMS_OUTBOX_GRACE and SMS_CLAIM_TIMEOUT, like SMS.
+FAX_GATEWAY = env("FAX_GATEWAY", default="console")
 _FAX_BACKENDS = {
     "console": ("broadcasts.fax.console.ConsoleFaxGateway", {}),
-    "locmem": ("broadcasts.fax.locmem.LocmemFaxGateway", {}),
+    "locmem": ("messaging.gateways.locmem.LocmemGateway", {}),
     "email_to_fax": (
         "broadcasts.fax.email_to_fax.EmailToFaxGateway",
         {
@@ -347,7 +349,10 @@ _FAX_BACKENDS = {
         },
     ),
 }
-FAX_GATEWAY = {"BACKEND": _FAX_BACKENDS[FAX_GATEWAY_NAME][0], "OPTIONS": _FAX_BACKENDS[FAX_GATEWAY_NAME][1]}
+FAX_GATEWAYS = {"default": {"BACKEND": _FAX_BACKENDS[FAX_GATEWAY][0], "OPTIONS": _FAX_BACKENDS[FAX_GATEWAY][1]}}
+EMAIL_GATEWAYS = {"default": {"BACKEND": "broadcasts.mail.EmailGateway", "OPTIONS": {}}}
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)  # transient errors (4xx, connection), then failed
+FAX_MAX_ATTEMPTS = env.int("FAX_MAX_ATTEMPTS", default=5)
 # Fonts for what DejaVu Sans (vendored) cannot print, e.g. Chinese (Debian: fonts-droid-fallback).
 FAX_FALLBACK_FONTS = env.list(
     "FAX_FALLBACK_FONTS", default=["/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"]

@@ -12,7 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if not env("FAX_GATEWAY", default=""):
-    FAX_GATEWAY = {"BACKEND": "broadcasts.fax.locmem.LocmemFaxGateway", "OPTIONS": {}}
+    FAX_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.locmem.LocmemGateway", "OPTIONS": {}}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True

@@ -4,18 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from broadcasts.fax.locmem import LocmemFaxGateway
 from broadcasts.models import Broadcast, Delivery
 from credits.services import account_for
 from messaging.models import Message, SendingLimits
 from tests.factories import UserFactory, team_of_three
-
-
-@pytest.fixture(autouse=True)
-def fax_gateway():
-    LocmemFaxGateway.reset()
-    yield LocmemFaxGateway
-    LocmemFaxGateway.reset()
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ def held(user):
 
 
 def test_a_send_over_the_daily_email_limit_is_refused_whole_saying_what_is_left(
-    client, sender, team, settings, run_on_commit
+    fax_gateway, client, sender, team, settings, run_on_commit
 ):
     settings.MESSAGES_MAX_EMAILS_PER_DAY = 3
     client.force_login(sender)
@@ -58,10 +50,10 @@ def test_a_send_over_the_daily_email_limit_is_refused_whole_saying_what_is_left(
     assert "1 left for now; enough for this send from" in page
     # Refused whole: no email, SMS or fax copy written, no credit held, nothing sent.
     assert (Broadcast.objects.count(), Delivery.objects.count(), Message.objects.count(), held(sender)) == before
-    assert len(mail.outbox) == 2 and len(LocmemFaxGateway.outbox) == 1
+    assert len(mail.outbox) == 2 and len(fax_gateway.outbox) == 1
 
 
-def test_the_admin_sets_a_users_own_fax_limit(client, sender, team, run_on_commit):
+def test_the_admin_sets_a_users_own_fax_limit(fax_gateway, client, sender, team, run_on_commit):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     response = client.post(
         reverse("admin:messaging_sendinglimits_add"),
@@ -74,7 +66,7 @@ def test_the_admin_sets_a_users_own_fax_limit(client, sender, team, run_on_commi
     response = client.post(reverse("messages_compose"), form(team, "k1"))
     assert response.status_code == 400
     assert "This send would make 1 faxes in 24 hours; the limit is 0. 0 left for now" in response.content.decode()
-    assert not Broadcast.objects.exists() and not LocmemFaxGateway.outbox
+    assert not Broadcast.objects.exists() and not fax_gateway.outbox
     # Email and SMS alone still go.
     response = run_on_commit(client.post, reverse("messages_compose"), form(team, "k2", channel=["email", "sms"]))
     assert response.status_code == 302

@@ -98,9 +98,11 @@ def test_an_smtp_server_that_is_down_means_retry_not_failure(settings, sender, f
 
 
 def test_email_to_fax_mails_the_pdf_to_the_providers_address(smtp, settings, sender, run_on_commit):
-    settings.FAX_GATEWAY = {
-        "BACKEND": "broadcasts.fax.email_to_fax.EmailToFaxGateway",
-        "OPTIONS": {"ADDRESS": "{number}@fax.example", "FROM": "faxes@office.example"},
+    settings.FAX_GATEWAYS = {
+        "default": {
+            "BACKEND": "broadcasts.fax.email_to_fax.EmailToFaxGateway",
+            "OPTIONS": {"ADDRESS": "{number}@fax.example", "FROM": "faxes@office.example"},
+        }
     }
     book = address_books_ensure(user=sender)[0]
     shop = contact_save(book=book, name="Print Shop", phone_entries=[PhoneEntry("fax", "", "+3225551234")])

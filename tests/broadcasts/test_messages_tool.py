@@ -8,7 +8,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.services import address_books_ensure, contact_save
-from broadcasts.fax.locmem import LocmemFaxGateway
 from broadcasts.models import Broadcast, Delivery, MessageTemplate
 from broadcasts.services import Draft, broadcast_plan, deliveries_sweep
 from credits.models import Hold, LedgerEntry
@@ -16,13 +15,6 @@ from credits.services import account_for
 from messaging.gateways.base import Outcome, SendResult
 from messaging.models import Message, Recipient
 from tests.factories import team_of_three
-
-
-@pytest.fixture(autouse=True)
-def fax_gateway():
-    LocmemFaxGateway.reset()
-    yield LocmemFaxGateway
-    LocmemFaxGateway.reset()
 
 
 @pytest.fixture
@@ -61,7 +53,9 @@ def test_the_summary_says_who_gets_what_before_sending(client, sender, team):
     assert nothing_written()
 
 
-def test_sending_reaches_everyone_on_each_channel_they_have(client, sender, team, locmem_gateway, run_on_commit):
+def test_sending_reaches_everyone_on_each_channel_they_have(
+    fax_gateway, client, sender, team, locmem_gateway, run_on_commit
+):
     client.force_login(sender)
     response = run_on_commit(client.post, reverse("messages_compose"), form(team, action="send", subject_in_sms="on"))
     broadcast = Broadcast.objects.get()
@@ -70,7 +64,7 @@ def test_sending_reaches_everyone_on_each_channel_they_have(client, sender, team
     assert sorted(m.to[0] for m in mail.outbox) == ["Emma Email <emma@example.org>", "Fay Everything <fay@example.org>"]
     assert sorted(s.to for s in locmem_gateway.outbox) == ["+32486112233", "+32486445566"]
     assert locmem_gateway.outbox[0].text == "Office closed Friday\nThe office is closed on Friday.\nAnn"
-    assert [f.to for f in LocmemFaxGateway.outbox] == ["+3225551234"]
+    assert [f.to for f in fax_gateway.outbox] == ["+3225551234"]
 
     page = client.get(response.url).content.decode()
     assert page.count('data-testid="person"') == 3
@@ -97,11 +91,11 @@ def test_the_email_copy_is_multipart_from_the_user_with_reply_to(client, sender,
     assert mimetype == "text/html" and "<p>The office is closed on Friday.</p>" in html
 
 
-def test_the_fax_copy_is_a_pdf_with_a_cover_header(client, sender, team, run_on_commit):
+def test_the_fax_copy_is_a_pdf_with_a_cover_header(fax_gateway, client, sender, team, run_on_commit):
     client.force_login(sender)
     body = "Καλημέρα. Привет. 你好，世界。 שלום\n" + "A long line of text. " * 800
     run_on_commit(client.post, reverse("messages_compose"), form(team, action="send", channel=["fax"], body=body))
-    fax = LocmemFaxGateway.outbox[0]
+    fax = fax_gateway.outbox[0]
     pdf = PdfReader(io.BytesIO(fax.pdf))
     pages = len(pdf.pages)
     assert pages >= 2
@@ -114,8 +108,8 @@ def test_the_fax_copy_is_a_pdf_with_a_cover_header(client, sender, team, run_on_
     assert f"page {pages} of {pages}" in pdf.pages[-1].extract_text()
 
 
-def test_a_refused_fax_is_failed_with_the_reason_and_the_others_go(client, sender, team, run_on_commit):
-    LocmemFaxGateway.script = lambda fax: SendResult(Outcome.FAILED, code="busy", reason="line busy, gave up")
+def test_a_refused_fax_is_failed_with_the_reason_and_the_others_go(fax_gateway, client, sender, team, run_on_commit):
+    fax_gateway.script = lambda fax: SendResult(Outcome.FAILED, code="busy", reason="line busy, gave up")
     client.force_login(sender)
     run_on_commit(client.post, reverse("messages_compose"), form(team, action="send"))
     fax = Delivery.objects.get(channel="fax", status__in=["failed", "sent"])

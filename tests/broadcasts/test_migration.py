@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from broadcasts.models import Broadcast, Delivery, MessageTemplate
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 
 BEFORE = [("broadcasts", None), ("messaging", "0004_sending_limits_bounded")]
 

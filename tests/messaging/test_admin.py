@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.models import MessageStatus
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 from tests.factories import UserFactory
 
 

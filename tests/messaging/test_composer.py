@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import ContactList, ListMember
 from credits.models import CreditAccount, Hold
 from messaging.models import Message, MessageStatus, RecipientStatus
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 from tests.factories import ContactFactory
 
 URL = reverse("sms_compose")

@@ -9,9 +9,10 @@ import pytest
 
 from credits.models import Plan
 from credits.services import account_for, credits_grant, low_credit_threshold_set
-from messaging import services
 from messaging.models import Message, Recipient, SendingLimits
-from messaging.services import SendRefused, message_send
+from messaging.services import accepting
+from messaging.services.accepting import message_send
+from messaging.services.planning import SendRefused
 from tests.factories import UserFactory
 from tests.threads import run_together
 
@@ -28,7 +29,7 @@ def limited_user(db, monkeypatch):
     low_credit_threshold_set(account=account, threshold=0)
     credits_grant(account=account, amount=100, reason="test", actor=None)
     SendingLimits.objects.create(user=user, max_sms_per_day=10)
-    monkeypatch.setattr(services, "_enqueue_send", lambda message_id, ids: None)
+    monkeypatch.setattr(accepting, "_enqueue_send", lambda message_id, ids: None)
     return user
 
 

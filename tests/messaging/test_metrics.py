@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.metrics import metrics_credits_captured, metrics_sms_results
 from messaging.gateways.base import Outcome, SendResult
 from messaging.models import Recipient
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 
 
 @pytest.fixture(autouse=True)

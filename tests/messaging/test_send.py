@@ -10,14 +10,11 @@ from credits.models import CreditAccount, Hold
 from credits.services import InsufficientCredit
 from messaging.gateways.base import GatewayTransientError, Outcome, SendResult, StatusUpdate
 from messaging.models import Message, Recipient, RecipientStatus, SendingLimits
-from messaging.services import (
-    SendRefused,
-    message_cancel,
-    message_send,
-    messaging_sweep,
-    recipients_dispatch,
-    status_updates_apply,
-)
+from messaging.services.accepting import message_cancel, message_send
+from messaging.services.dispatching import recipients_dispatch
+from messaging.services.planning import SendRefused
+from messaging.services.reports import status_updates_apply
+from messaging.services.sweep import messaging_sweep
 from tests.credits.helpers import assert_ledger_consistent
 from tests.factories import ContactFactory, UserFactory
 
@@ -126,7 +123,7 @@ def test_a_contact_without_a_mobile_number_is_named(sender, bob):
 
 
 def test_us_numbers_carry_a_warning_in_the_plan(sender):
-    from messaging.services import message_plan
+    from messaging.services.planning import message_plan
 
     plan = message_plan(user=sender, body="hi", to=["+1 212 555 0100"])
     assert plan.warnings and "often refuse SMS" in plan.warnings[0]

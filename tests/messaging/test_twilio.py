@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 from credits.models import CreditAccount
 from messaging.gateways.twilio import TwilioGateway
 from messaging.models import RecipientStatus
-from messaging.services import message_send
+from messaging.services.accepting import message_send
 from tests.credits.helpers import assert_ledger_consistent
 from tests.fakes.twilio_server import FakeTwilio
 

@@ -169,7 +169,7 @@ def test_two_ticks_at_once_send_each_occurrence_once(calendar, owner):
     moment = brussels(2026, 3, 23, 8, 46)
     # Dispatch is not what this test is about, and Celery's eager mode keeps global state
     # that threads running eager tasks at once leave wrong: hand nothing to workers here.
-    with time_machine.travel(moment, tick=False), mock.patch("messaging.services._enqueue_send"):
+    with time_machine.travel(moment, tick=False), mock.patch("messaging.services.accepting._enqueue_send"):
         results = run_together(4, lambda i: reminders_tick(now=moment))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r["sent"] for r in results) == 20

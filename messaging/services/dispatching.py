@@ -1,0 +1,116 @@
+"""Dispatching: queued recipients handed to their gateway, at most once.
+
+    recipients_dispatch()   claim (SKIP LOCKED) and commit, send_many, record the results
+                            with the credit capture/release                  [one transaction]
+
+At most once to the gateway: a row is claimed (status `submitting`) in a committed
+transaction before the gateway is called, and only a `queued` row can be claimed.
+A worker that dies after claiming leaves the row `submitting`; the sweep turns it
+`unknown` (credit stays held) and it is never resent automatically.
+"""
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from core.metrics import metrics_sms_results
+from credits.models import Hold
+from credits.services import credits_settle_many
+
+from .. import models
+from ..gateways import get_gateway
+from ..gateways.base import OutgoingSMS, SendResult
+from ..models import Recipient, RecipientStatus
+from . import outbox
+
+logger = logging.getLogger("smsoffice.sms")
+
+RECIPIENTS = outbox.Outbox(
+    name="SMS recipient",
+    model=models.Recipient,
+    queued=RecipientStatus.QUEUED,
+    claimed=RecipientStatus.SUBMITTING,
+    accepted=RecipientStatus.ACCEPTED,
+    failed=RecipientStatus.FAILED,
+    unknown=RecipientStatus.UNKNOWN,  # its credit stays held until reviewed
+    task="messaging.tasks.dispatch_chunk",
+    chunk_size=lambda: settings.SMS_CHUNK_SIZE,
+    max_attempts=lambda row: settings.SMS_MAX_ATTEMPTS,
+    backoff_first=30,  # 30 s, 1 min, 2 min ... at most 15 min
+    backoff_cap=900,
+    lost_reason=gettext_lazy("The worker stopped while sending: check with the provider before sending again."),
+    result_fields=("provider_id",),
+)
+
+
+def enqueue_dispatch(recipient_ids: Sequence[int]) -> None:
+    """Hand chunks of ids to the workers. A broker failure loses nothing: the sweep retries."""
+    outbox.enqueue(RECIPIENTS, recipient_ids)
+
+
+def message_fan_out(*, message_id: int) -> int:
+    """Enqueue the chunks of a large send (run by a worker, so the request publishes one task)."""
+    ids = list(
+        Recipient.objects.filter(message_id=message_id, status=RecipientStatus.QUEUED)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    enqueue_dispatch(ids)
+    return len(ids)
+
+
+def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None = None) -> int:
+    """Claim the still-queued rows among `recipient_ids`, send them, record the results.
+
+    Returns how many were claimed. Safe to run twice for the same ids: a row is
+    claimed by one worker only.
+    """
+    now = now or timezone.now()
+    claim, ids = outbox.claim(RECIPIENTS, recipient_ids, now=now)
+    # Committed: from here on these rows are never sent again automatically.
+    if not ids:
+        return 0
+    rows = list(Recipient.objects.filter(claim=claim).select_related("message"))
+    by_gateway: dict[str, list[Recipient]] = defaultdict(list)
+    for row in rows:
+        by_gateway[row.message.gateway].append(row)
+    for alias, group in by_gateway.items():
+        outgoing = [OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.message.text) for row in group]
+        results = outbox.provider_results(get_gateway(alias), outgoing, reason_max=300)
+        _record_results(alias, claim, group, results, timezone.now())
+        counts = Counter(result.outcome.value for result in results)
+        logger.info(
+            "gateway %s answered for %s SMS of message(s) %s: %s",
+            alias,
+            len(group),
+            ",".join(str(m) for m in sorted({row.message_id for row in group})),
+            ", ".join(f"{outcome} {count}" for outcome, count in sorted(counts.items())),
+        )
+    return len(rows)
+
+
+def _record_results(alias: str, claim: str, rows: list[Recipient], results: list[SendResult], now: dt.datetime):
+    """Write each result and settle the credit, per message, in one transaction."""
+    parts = {row.message_id: row.message.segments for row in rows}
+    with transaction.atomic():
+        applied = outbox.record(RECIPIENTS, claim, zip(rows, results, strict=True), now=now)
+        settle: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # message id -> [capture, release]
+        for recipient, _result in applied:
+            if recipient.status == RecipientStatus.ACCEPTED:
+                settle[recipient.message_id][0] += parts[recipient.message_id]
+            elif recipient.status == RecipientStatus.FAILED:
+                settle[recipient.message_id][1] += parts[recipient.message_id]
+        metrics_sms_results(gateway=alias, outcomes=Counter(result.outcome.value for _row, result in applied))
+        holds = {h.reference: h for h in Hold.objects.filter(reference__in=[f"message:{m}" for m in settle])}
+        credits_settle_many(
+            settlements=[
+                (holds[f"message:{message_id}"], capture, release, f"dispatch:{claim}:{message_id}")
+                for message_id, (capture, release) in settle.items()
+            ]
+        )

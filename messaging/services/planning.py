@@ -1,0 +1,225 @@
+"""Planning a send: read and check every number, contact and List, count the parts.
+
+    message_plan()      who would get the SMS, what it costs, and every problem, per input;
+                        writes nothing (the composer's preview is this plan)
+
+The accepting stage (accepting.py) writes a plan that has no problem.
+"""
+
+import datetime as dt
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Contact, User
+from accounts.phones import PhoneNumberError, format_international, parse_number
+from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
+
+from .. import segments
+from ..models import SendingLimits
+
+ALLOWED_CONTROL = {"\n", "\r"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected input: which field, what was given, and why."""
+
+    field: str  # to, contacts, lists, body, send_at
+    value: str
+    reason: str
+
+
+class SendRefused(ValueError):
+    """The send was refused as a whole; nothing was written or held."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.value}: {p.reason}" if p.value else p.reason for p in problems))
+
+
+@dataclass(frozen=True)
+class PlannedRecipient:
+    to: str  # E.164
+    contact_id: int | None = None
+    name: str = ""
+
+
+@dataclass
+class SendPlan:
+    """What a send would be: used by message_send and by the composer's preview."""
+
+    text: str
+    info: segments.SegmentInfo
+    recipients: list[PlannedRecipient] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def credits(self) -> int:
+        return self.info.segments * len(self.recipients)
+
+
+def message_plan(
+    *,
+    user: User,
+    body: str,
+    to: Sequence[str] = (),
+    contact_ids: Sequence[int] = (),
+    list_ids: Sequence[int] = (),
+    with_signature: bool = True,
+) -> SendPlan:
+    """Check every input and work out recipients, text, parts and credits; writes nothing."""
+    text = compose_text(body=body, user=user, with_signature=with_signature)
+    plan = SendPlan(text=text, info=segments.count(text[: max_characters() + 1]))
+    plan.problems += body_problems(body, text, plan.info)
+    limits = limits_for(user)
+    found: dict[str, PlannedRecipient] = {}
+
+    def add(raw: str, field_name: str, contact: Contact | None = None, label: str = "") -> None:
+        try:
+            parsed = parse_number(raw, default_region=user.default_country or None, require_mobile=True)
+        except PhoneNumberError as error:
+            plan.problems.append(Problem(field_name, (label or raw)[:60], str(error)))
+            return
+        if limits.countries and parsed.region not in limits.countries:
+            plan.problems.append(
+                Problem(
+                    field_name,
+                    (label or raw)[:60],
+                    _("%(number)s: SMS to this country are not allowed here.") % {"number": parsed.international},
+                )
+            )
+            return
+        plan.warnings += [w for w in parsed.warnings if w not in plan.warnings]
+        # The same number from several inputs is one recipient, named after a contact if any names it.
+        if parsed.e164 not in found or (contact and found[parsed.e164].contact_id is None):
+            found[parsed.e164] = PlannedRecipient(
+                parsed.e164, contact.pk if contact else None, contact.name if contact else ""
+            )
+
+    for raw in to:
+        add(str(raw), "to")
+    contacts = objects_visible_by_id(
+        contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan.problems
+    )
+    for contact in contacts:
+        _add_contact(contact, add, plan)
+    lists = objects_visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan.problems)
+    for contact_list in lists:
+        members = list_members_reachable(user=user, contact_list=contact_list)
+        for member in members.select_related("contact").prefetch_related("contact__phones"):
+            if member.contact_id:
+                _add_contact(member.contact, add, plan, list_name=contact_list.name)
+            elif member.phone:
+                add(member.phone, "lists", label=f"{contact_list.name}: {format_international(member.phone)}")
+    plan.recipients = list(found.values())
+    if not plan.recipients and not plan.problems:
+        plan.problems.append(Problem("to", "", _("Add at least one recipient.")))
+    if len(plan.recipients) > limits.max_recipients:
+        plan.problems.append(
+            Problem(
+                "to",
+                "",
+                _("%(count)s recipients: at most %(max)s in one send.")
+                % {"count": len(plan.recipients), "max": limits.max_recipients},
+            )
+        )
+    return plan
+
+
+def compose_text(*, body: str, user: User, with_signature: bool) -> str:
+    """The text that is sent and counted: the body, then the signature on its own line."""
+    body = body.strip()
+    signature = user.signature.strip() if with_signature else ""
+    return f"{body}\n{signature}" if signature and body else body
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Checked at planning time; the daily limits are in limits.py, checked under the account lock."""
+
+    max_recipients: int
+    countries: frozenset[str]
+
+
+def limits_for(user: User) -> Limits:
+    own = SendingLimits.objects.filter(user=user).first()
+    countries = own.allowed_countries if own and own.allowed_countries else ",".join(settings.SMS_ALLOWED_COUNTRIES)
+    return Limits(
+        max_recipients=(
+            own.max_recipients_per_send
+            if own and own.max_recipients_per_send is not None
+            else settings.SMS_MAX_RECIPIENTS
+        ),
+        countries=frozenset(c.strip().upper() for c in countries.split(",") if c.strip()),
+    )
+
+
+def max_characters() -> int:
+    return settings.SMS_MAX_PARTS * segments.GSM_PART
+
+
+def body_problems(body: str, text: str, info: segments.SegmentInfo) -> list[Problem]:
+    if not body.strip():
+        return [Problem("body", "", _("Write a message."))]
+    bad = sorted({c for c in body if unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL})
+    if bad:
+        names = ", ".join(f"U+{ord(c):04X}" for c in bad[:5])
+        return [
+            Problem("body", "", _("The text contains control characters (%(names)s): remove them.") % {"names": names})
+        ]
+    if len(text) > max_characters() or info.segments > settings.SMS_MAX_PARTS:
+        parts = info.segments if len(text) <= max_characters() else len(segments.split(text[:200_000]))
+        return [
+            Problem(
+                "body",
+                "",
+                _("The text takes %(parts)s parts; at most %(max)s are allowed.")
+                % {"parts": parts, "max": settings.SMS_MAX_PARTS},
+            )
+        ]
+    return []
+
+
+def send_at_problems(send_at: dt.datetime | None, now: dt.datetime) -> list[Problem]:
+    if send_at is None:
+        return []
+    if timezone.is_naive(send_at):
+        return [Problem("send_at", str(send_at), _("Give the time with its time zone."))]
+    if send_at <= now:
+        return [Problem("send_at", send_at.isoformat(), _("The send time is in the past."))]
+    if send_at > now + dt.timedelta(days=366):
+        return [Problem("send_at", send_at.isoformat(), _("The send time is more than a year away."))]
+    return []
+
+
+def objects_visible_by_id(queryset, ids: Sequence[int], field_name: str, problems: list[Problem]) -> list:
+    """The objects among `ids` the user may use, in the order given; an unknown or foreign id is a problem.
+
+    `field_name` is "contacts" or "lists": it names the kind in the problem.
+    """
+    wanted = list(dict.fromkeys(ids))
+    found = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
+    for missing in [i for i in wanted if i not in found]:
+        problems.append(
+            Problem(
+                field_name,
+                str(missing),
+                _("No such %(kind)s.") % {"kind": _("contact") if field_name == "contacts" else _("List")},
+            )
+        )
+    return [found[i] for i in wanted if i in found]
+
+
+def _add_contact(contact: Contact, add, plan: SendPlan, list_name: str = "") -> None:
+    usable = [phone for phone in contact.phones.all() if phone.sms_refusal is None]
+    if usable:
+        add(usable[0].e164, "lists" if list_name else "contacts", contact=contact)
+        return
+    where = f"{list_name}: {contact.name}" if list_name else contact.name
+    plan.problems.append(Problem("lists" if list_name else "contacts", where, _("has no mobile number.")))
