@@ -39,7 +39,14 @@ from messaging.gateways.base import SendResult
 from messaging.models import Recipient
 from messaging.services import outbox
 from messaging.services.accepting import message_send
-from messaging.services.planning import Problem, SendPlan, SendRefused, message_plan, objects_visible_by_id
+from messaging.services.planning import (
+    Problem,
+    SendPlan,
+    SendRefused,
+    limits_for,
+    message_plan,
+    objects_visible_by_id,
+)
 
 from .email import broadcast_email, relayed_name
 from .fax.base import OutgoingFax
@@ -160,13 +167,13 @@ def broadcast_plan(*, user: User, draft: Draft) -> BroadcastPlan:
     plan.people = _people(user, draft, plan.problems)
     if not plan.people:
         plan.problems.append(Problem("recipients", "", _("Add at least one recipient.")))
-    elif len(plan.people) > settings.SMS_MAX_RECIPIENTS:
+    elif len(plan.people) > (most := limits_for(user).max_recipients):
+        # The user's own limit (the admin's Sending limits), as for any SMS send.
         plan.problems.append(
             Problem(
                 "recipients",
                 "",
-                _("%(count)s recipients: at most %(max)s in one message.")
-                % {"count": len(plan.people), "max": settings.SMS_MAX_RECIPIENTS},
+                _("%(count)s recipients: at most %(max)s in one message.") % {"count": len(plan.people), "max": most},
             )
         )
     plan.copies = _copies(plan.people, channels)
@@ -242,13 +249,23 @@ def enqueue_deliveries(delivery_ids: Sequence[int]) -> None:
     outbox.enqueue(COPIES, delivery_ids)
 
 
+class TemplateRefused(ValueError):
+    """The template was not saved; `problems` say why, per field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.reason for p in problems))
+
+
 def message_template_save(*, user: User, name: str, draft: Draft) -> MessageTemplate:
-    """Save the draft's subject, text and channels under `name` (replacing a template of that name)."""
+    """Save the draft's subject, text and channels under `name` (replacing a template of that name).
+
+    Raises TemplateRefused, saving nothing, when the name, subject or text is not right."""
     name = " ".join(name.split())[:100]
     problems = [] if name else [Problem("template_name", "", _("Give the template a name."))]
     problems += _subject_problems(draft.subject) + _text_problems(draft.body)
     if problems:
-        raise SendRefused(problems)
+        raise TemplateRefused(problems)
     template, _created = MessageTemplate.objects.update_or_create(
         user=user,
         name=name,

@@ -22,6 +22,7 @@ from .access import access_broadcast, access_message_template
 from .models import Channel, MessageTemplate
 from .services import (
     BroadcastPlan,
+    TemplateRefused,
     broadcast_plan,
     broadcast_send,
     channel_counts,
@@ -95,7 +96,7 @@ def _save_template(request: HttpRequest, state: ToolState, errors: dict[str, lis
     name = request.POST.get("template_name", "")
     try:
         template = message_template_save(user=request.user, name=name, draft=state.draft)
-    except SendRefused as refused:
+    except TemplateRefused as refused:
         for problem in refused.problems:
             errors.setdefault(problem.field, []).append(problem.reason)
         return

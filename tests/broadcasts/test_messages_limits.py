@@ -94,3 +94,18 @@ def test_the_sender_name_cannot_impersonate_in_from(client, sender, team, run_on
     assert message["From"] == "PayPal Security Team via SMS Office <noreply@localhost>"
     assert message["Reply-To"] == f"PayPal Security Team <{sender.email}>"
     assert "PayPal Security Team" in mail.outbox[0].body
+
+
+def test_a_recipient_limit_lowered_in_the_admin_holds_in_the_messages_tool(client, sender, team):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:messaging_sendinglimits_add"),
+        {"user": sender.pk, "max_recipients_per_send": "2", "allowed_countries": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    client.force_login(sender)
+    response = client.post(reverse("messages_compose"), form(team, "k1"))  # three people, two with a mobile
+    assert response.status_code == 400
+    assert "3 recipients: at most 2 in one message." in response.content.decode()
+    assert not Broadcast.objects.exists() and not Message.objects.exists()
