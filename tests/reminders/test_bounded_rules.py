@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reminders.models import Event
-from reminders.services import calendar_create, reminder_add, reminders_tick
+from reminders.services.calendars import calendar_create, reminder_add, reminders_tick
 from tests.factories import GroupFactory, UserFactory
 from tests.reminders.conftest import brussels
 from tests.reminders.test_pages import ICS, event_form, upload

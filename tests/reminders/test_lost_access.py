@@ -6,9 +6,9 @@ from django.urls import reverse
 from credits.models import CreditAccount, LedgerEntry
 from messaging.models import Message
 from reminders import tasks
-from reminders.agenda import agenda_settings_save
 from reminders.models import AgendaFiring, FiringStatus, Reminder, ReminderFiring
-from reminders.services import calendar_create, event_save, reminder_add
+from reminders.services.agenda import agenda_settings_save
+from reminders.services.calendars import calendar_create, event_save, reminder_add
 from tests.factories import GroupFactory
 from tests.reminders.conftest import brussels
 
