@@ -288,7 +288,7 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
                     % {"size": filesizeformat(settings.CALENDAR_IMPORT_MAX_BYTES)},
                     "file",
                 )
-            count = calendar_import(
+            report = calendar_import(
                 calendar=form.cleaned_data["calendar"],
                 text=decode_upload(upload.read()),
                 default_zone=request.user.time_zone,
@@ -296,7 +296,9 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
         except (EventError, ContactFileError) as error:
             form.add_error("file", str(error))
         else:
-            messages.success(request, _("%(count)s events imported.") % {"count": count})
+            messages.success(request, _("%(count)s events imported.") % {"count": report.imported})
+            for note in report.left_out:
+                messages.warning(request, note)
             return redirect("calendar_upcoming")
     limits = {"max_events": settings.CALENDAR_IMPORT_MAX_EVENTS, "max_bytes": settings.CALENDAR_IMPORT_MAX_BYTES}
     return render(request, "reminders/import.html", {"form": form, **limits}, status=400 if form.errors else 200)
