@@ -24,6 +24,7 @@ import re
 import sys
 import time
 import zoneinfo
+from email.utils import parseaddr
 from pathlib import Path
 
 import icalendar
@@ -66,7 +67,11 @@ def reference_cards(data: bytes) -> list[tuple] | None:
             n = card.n.value
             name = " ".join(p for p in (n.prefix, n.given, n.additional, n.family, n.suffix) if p and p.strip())
         numbers = sorted(digits(str(tel.value)) for tel in card.contents.get("tel", []) if digits(str(tel.value)))
-        emails = sorted(str(email.value).strip() for email in card.contents.get("email", []) if str(email.value))
+        emails = sorted(
+            parseaddr(str(email.value))[1] or str(email.value).strip()
+            for email in card.contents.get("email", [])
+            if str(email.value).strip()
+        )
         if name or numbers or emails:
             found.append((name, tuple(numbers), tuple(emails)))
     return sorted(found)
@@ -86,7 +91,7 @@ def our_cards(data: bytes, book) -> tuple[list[tuple] | None, str]:
         emails = sorted(email.address for email in contact.emails.all())
         found.append((contact.name, tuple(numbers), tuple(emails)))
     problems = "; ".join(f"line {line}: {why}" for line, why in report.errors)
-    return (sorted(found) if found else None), problems
+    return sorted(found), problems
 
 
 # --- iCalendar ----------------------------------------------------------------------
