@@ -65,7 +65,10 @@ def read_events(text: str, *, default_zone: str, today: dt.date | None = None) -
         calendar = icalendar.Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError, TypeError, AttributeError) as error:
         raise IcsError(
-            _("This is not an iCalendar (.ics) file, or it is damaged or cut short: export the calendar again and import the new file.")
+            _(
+                "This is not an iCalendar (.ics) file, or it is damaged or cut short: export the calendar "
+                "again and import the new file."
+            )
         ) from error
     today = today or dt.date.today()
     components = calendar.walk("VEVENT")

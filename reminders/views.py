@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.contact_files import ContactFileError, decode_upload
@@ -296,7 +297,11 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
         except (EventError, ContactFileError) as error:
             form.add_error("file", str(error))
         else:
-            messages.success(request, _("%(count)s events imported.") % {"count": report.imported})
+            messages.success(
+                request,
+                ngettext("%(count)s event imported.", "%(count)s events imported.", report.imported)
+                % {"count": report.imported},
+            )
             for note in report.left_out:
                 messages.warning(request, note)
             return redirect("calendar_upcoming")
