@@ -66,7 +66,7 @@ def read_events(text: str, *, default_zone: str, today: dt.date | None = None) -
     except (ValueError, IndexError, KeyError, TypeError, AttributeError) as error:
         raise IcsError(
             _(
-                "This is not an iCalendar (.ics) file, or it is damaged or cut short: export the calendar "
+                "This is not an iCalendar file (.ics), or it is damaged or cut short: export the calendar "
                 "again and import the new file."
             )
         ) from error
