@@ -258,7 +258,7 @@ def _zone_name(start, tzid: str | None, default_zone: str, today: dt.date) -> st
     if tzinfo is None:
         return default_zone  # a floating time or a date: the user's own zone
     key = getattr(tzinfo, "key", None) or getattr(tzinfo, "zone", None)
-    if key in zoneinfo.available_timezones():
+    if key in _known_zones():
         return key
     if (start.utcoffset() == dt.timedelta(0) and not tzid) or key in ("UTC", "utc"):
         return "UTC"
@@ -288,6 +288,11 @@ def _matching_zone(tzinfo, name: str, years: tuple[int, ...]) -> str:
             % {"zone": name[:60]}
         )
     return best
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # a walk of the zone files: once a process
 
 
 @functools.lru_cache(maxsize=8)
