@@ -1,7 +1,9 @@
 """Reading contacts files (vCard, CSV) into CardData rows; nothing here writes."""
 
+import contextlib
 import csv
 import io
+import re
 from itertools import islice
 
 from django.utils.formats import number_format
@@ -44,6 +46,11 @@ def decode_upload(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        # Some vCard writers fold at 75 octets through a multi-byte character (RFC 6350
+        # says not to): joined again before decoding, such a file is UTF-8 after all.
+        if data.lstrip(b"\xef\xbb\xbf \r\n\t").upper().startswith(b"BEGIN:VCARD"):
+            with contextlib.suppress(UnicodeDecodeError):
+                return re.sub(rb"(?:\r\n|\r|\n)[ \t]", b"", data).decode("utf-8-sig")
         raise ContactFileError(
             _("The file is not UTF-8 text (a problem near byte %(position)s): save it as UTF-8 and try again.")
             % {"position": error.start}

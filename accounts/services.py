@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -46,7 +47,9 @@ class PhoneEntry:
 @dataclass
 class ImportReport:
     imported: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, why): cards not imported
+    # (line, what): values of imported cards that were left out or kept as written.
+    notes: list[tuple[int, str]] = field(default_factory=list)
 
 
 def user_create(*, username: str, password: str | None, email: str = "", full_name: str = "", **extra) -> User:
@@ -208,11 +211,12 @@ def contacts_import(
     ready: list[tuple[CardData, list[PhoneEntry]]] = []
     cards = read_contacts_file(filename=filename, text=text, max_rows=settings.CONTACT_IMPORT_MAX_ROWS)
     for card in cards:
-        problem, entries = _check_card(card, default_region)
+        problem, entries, notes = _check_card(card, default_region)
         if problem:
             report.errors.append((card.line, problem))
         else:
             ready.append((card, entries))
+            report.notes += notes
     with transaction.atomic():
         _check_book_limit(book=book, adding=len(ready))
         _contacts_bulk_create(book=book, ready=ready, actor=actor)
@@ -291,28 +295,53 @@ def _contacts_bulk_create(
     )
 
 
-def _check_card(card: CardData, default_region: str | None) -> tuple[str, list[PhoneEntry]]:
-    """Why a card cannot be imported ("" when it can) and its numbers, normalised."""
+def _check_card(card: CardData, default_region: str | None) -> tuple[str, list[PhoneEntry], list[tuple[int, str]]]:
+    """Why a card cannot be imported ("" when it can), its numbers normalised, and notes.
+
+    One unreadable value does not cost the card: a wrong email is left out, a number
+    that cannot be read is kept as written (shown, not SMS-able), each named in a note
+    with its line. A card is refused only when it has no name and no number or email
+    to name it by (ORG counts as a name), or when it cannot be read at all.
+    """
     if card.problem:
-        return card.problem, []
-    if not card.name.strip():
-        return _("no name"), []
-    if len(card.name.strip()) > MAX_NAME:
-        return _("the name is longer than %(max)s characters") % {"max": MAX_NAME}, []
-    for address in card.emails:
+        return card.problem, [], []
+    notes = list(card.skipped)
+    emails = []
+    lines = card.email_lines or [card.line] * len(card.emails)
+    for address, line in zip(card.emails, lines, strict=False):
+        # "Omega" <omega@example.com>: the address in it.
+        address = parseaddr(address)[1] or address
         try:
             validate_email(address)
             if len(address) > MAX_EMAIL:
                 raise ValidationError("too long")
         except ValidationError:
-            return _("“%(address)s” is not an email address") % {"address": address[:80]}, []
+            notes.append((line, _("“%(address)s” is not an email address: left out") % {"address": address[:80]}))
+        else:
+            emails.append(address)
+    card.emails = emails
     entries = []
-    for label, raw in card.phones:
+    lines = card.phone_lines or [card.line] * len(card.phones)
+    for (label, raw), line in zip(card.phones, lines, strict=False):
+        if not raw.strip():
+            continue
+        # A tel: URI's extension (";ext=102", read as " ext. 102") is not part of the number SMS goes to.
+        number = raw.partition(" ext. ")[0]
         try:
-            entries.append(phone_entry(raw=raw, label=label, default_region=default_region, keep_unreadable=True))
+            entry = phone_entry(raw=number, label=label, default_region=default_region, keep_unreadable=True)
+            entries.append(PhoneEntry(label=entry.label, raw=raw.strip()[:40], e164=entry.e164))
         except phones.PhoneNumberError as error:
-            return str(error), []
-    return "", entries
+            entries.append(PhoneEntry(label=label, raw=raw.strip()[:40]))
+            notes.append(
+                (line, _("%(reason)s Kept as written; it cannot receive SMS.") % {"reason": str(error).rstrip()})
+            )
+    card.name = card.name.strip() or card.organisation.strip() or next(iter(emails), "")
+    card.name = card.name or next((entry.raw for entry in entries), "")
+    if not card.name:
+        return _("no name, number or email"), [], []
+    if len(card.name) > MAX_NAME:
+        return _("the name is longer than %(max)s characters") % {"max": MAX_NAME}, [], []
+    return "", entries, notes
 
 
 def contact_list_save(

@@ -47,7 +47,10 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["start", "id"]
-        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="event_ends_after_start")]
+        # An imported event may last no time at all (Google writes such events).
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="event_ends_at_or_after_start")
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.contact_files import ContactFileError, decode_upload
@@ -288,7 +289,7 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
                     % {"size": filesizeformat(settings.CALENDAR_IMPORT_MAX_BYTES)},
                     "file",
                 )
-            count = calendar_import(
+            report = calendar_import(
                 calendar=form.cleaned_data["calendar"],
                 text=decode_upload(upload.read()),
                 default_zone=request.user.time_zone,
@@ -296,7 +297,13 @@ def calendar_import_view(request: HttpRequest) -> HttpResponse:
         except (EventError, ContactFileError) as error:
             form.add_error("file", str(error))
         else:
-            messages.success(request, _("%(count)s events imported.") % {"count": count})
+            messages.success(
+                request,
+                ngettext("%(count)s event imported.", "%(count)s events imported.", report.imported)
+                % {"count": report.imported},
+            )
+            for note in report.left_out:
+                messages.warning(request, note)
             return redirect("calendar_upcoming")
     limits = {"max_events": settings.CALENDAR_IMPORT_MAX_EVENTS, "max_bytes": settings.CALENDAR_IMPORT_MAX_BYTES}
     return render(request, "reminders/import.html", {"form": form, **limits}, status=400 if form.errors else 200)

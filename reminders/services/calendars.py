@@ -10,6 +10,7 @@ and moves each reminder to its next occurrence, all in that transaction.
 import datetime as dt
 import logging
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -66,10 +67,13 @@ def event_save(
     event: Event | None = None,
     now: dt.datetime | None = None,
     budget: occurrences.Budget | None = None,
+    zero_length_ok: bool = False,
 ) -> Event:
     """Create or change an event (times aware); its pending reminders follow the change.
 
     `budget` bounds the work of checking the rule across calls (an import's events).
+    `zero_length_ok` lets the end equal the start: imported files hold such events
+    (Google writes them); the event form asks for an end after the start.
     """
     now = now or timezone.now()
     try:
@@ -78,7 +82,7 @@ def event_save(
         raise EventError(str(error), "time_zone") from error
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise EventError(_("Give the start and end with their time zone."), "start")
-    if end <= start:
+    if end < start or (end == start and not zero_length_ok):
         raise EventError(_("The event must end after it starts."), "end")
     if not EARLIEST.year <= start.year <= end.year <= LATEST.year:
         raise EventError(
@@ -323,31 +327,43 @@ def reminder_text(reminder: Reminder) -> str:
     return text if len(text) <= REMINDER_TEXT_LIMIT else text[: REMINDER_TEXT_LIMIT - 1] + "…"
 
 
-def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt.datetime | None = None) -> int:
+@dataclass
+class CalendarImportReport:
+    imported: int
+    left_out: list[str]  # what the file holds that never happens, for the user
+
+
+def calendar_import(
+    *, calendar: Calendar, text: str, default_zone: str, now: dt.datetime | None = None
+) -> CalendarImportReport:
     """Import an .ics file's events into `calendar`: all of them, or none (EventError says which).
 
     Capped at what a request does in about 3 s (measured in docs/architecture.md):
     CALENDAR_IMPORT_MAX_EVENTS events, and CALENDAR_IMPORT_MAX_STEPS steps of rule
     expansion shared by all of them. A bigger file is refused before anything is written.
+    A cancelled event is kept, cancelled (no reminders); one that never happens (a rule
+    that ends before its start) is left out and named in the report.
     """
     from ..ical import IcsError, read_events
 
+    now = now or timezone.now()
     limit = settings.CALENDAR_IMPORT_MAX_EVENTS
     # Counted before parsing too: parsing 80,000 events is itself most of the 30 s.
     roughly = text.upper().count("BEGIN:VEVENT")
     if roughly > limit:
         raise _too_many_events(roughly, limit)
     try:
-        imported = read_events(text, default_zone=default_zone)
+        contents = read_events(text, default_zone=default_zone, today=now.date())
     except IcsError as error:
         raise EventError(str(error), "file") from error
+    imported = contents.events
     if len(imported) > limit:
         raise _too_many_events(len(imported), limit)
     budget = occurrences.Budget(settings.CALENDAR_IMPORT_MAX_STEPS)
     with transaction.atomic():
         for number, item in enumerate(imported, start=1):
             try:
-                event_save(
+                event = event_save(
                     calendar=calendar,
                     title=item.title,
                     start=item.start,
@@ -361,6 +377,7 @@ def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt
                     uid=item.uid,
                     now=now,
                     budget=budget,
+                    zero_length_ok=True,
                 )
             except EventError as error:
                 raise EventError(
@@ -368,7 +385,9 @@ def calendar_import(*, calendar: Calendar, text: str, default_zone: str, now: dt
                     % {"number": number, "title": item.title[:60], "error": str(error).rstrip(".") + "."},
                     "file",
                 ) from error
-    return len(imported)
+            if item.canceled:
+                event_cancel(event=event)
+    return CalendarImportReport(imported=len(imported), left_out=contents.left_out)
 
 
 def _too_many_events(count: int, limit: int) -> EventError:

@@ -47,15 +47,15 @@ def upload(client, book, name, content, content_type="text/vcard"):
     )
 
 
-def test_vcard_import_reports_bad_cards_by_line_and_imports_the_good_ones(logged_in, private_book):
+def test_vcard_import_keeps_cards_with_one_bad_value_and_names_the_value_by_line(logged_in, private_book):
     response = upload(logged_in, private_book, "contacts.vcf", VCARDS)
     report = response.context["report"]
-    assert report.imported == 2
-    assert [line for line, _why in report.errors] == [10, 20, 24]
+    # Issue 22: one unreadable value costs that value, not the card; ORG names a card without FN.
+    assert report.imported == 5 and report.errors == []
+    assert [line for line, _why in report.notes] == [13, 27]
     page = response.content.decode()
-    assert "Line 10: “not-an-email” is not an email address" in page
-    assert "Line 20: no name" in page
-    assert "Line 24: “+32 475 12 34 56 78 99” has too many digits for Belgium" in page
+    assert "Line 13: “not-an-email” is not an email address: left out" in page
+    assert "Line 27: “+32 475 12 34 56 78 99” has too many digits for Belgium" in page
 
     ann = Contact.objects.get(name="Ann Peeters")
     assert ann.organisation == "Peeters & Co"
@@ -63,25 +63,31 @@ def test_vcard_import_reports_bad_cards_by_line_and_imports_the_good_ones(logged
     assert [(p.label, p.e164) for p in ann.phones.all()] == [("mobile", "+32475123456"), ("home", "+32475654321")]
     claire = Contact.objects.get(name="Claire Dupont")
     assert [(p.label, p.e164) for p in claire.phones.all()] == [("mobile", "+33612345678")]
-    assert Contact.objects.count() == 2
+    assert not Contact.objects.get(name="Bob Janssens").emails.exists()
+    assert Contact.objects.get(name="Nameless Ltd").organisation == "Nameless Ltd"
+    dirk = Contact.objects.get(name="Dirk Long-Number").phones.get()
+    assert (dirk.raw, dirk.e164) == ("+32 475 12 34 56 78 99", "")
 
 
-def test_csv_import_reports_bad_rows_by_line(logged_in, private_book):
+def test_csv_import_reports_bad_values_by_line(logged_in, private_book):
     csv_text = (
         "Name,Organisation,Email,Mobile,Work\n"
         "Ann Peeters,Acme,ann@example.com;ann2@example.com,0475 12 34 56,\n"
         ",No Name Inc,x@example.com,,\n"
+        ",,,,\n"
         "Bob,,bob@example.com,+32 475 12,\n"
         "Claire,,,,+32 2 555 12 12\n"
+        "Dan,,,,,extra\n"
     )
     response = upload(logged_in, private_book, "contacts.csv", csv_text, "text/csv")
     report = response.context["report"]
-    assert report.imported == 2
-    assert report.errors[0] == (3, "no name")
-    assert report.errors[1][0] == 4 and "too few digits" in report.errors[1][1]
+    assert report.imported == 4
+    assert report.notes[0][0] == 5 and "too few digits" in report.notes[0][1]
+    assert [line for line, _why in report.errors] == [7]
     ann = Contact.objects.get(name="Ann Peeters")
     assert [e.address for e in ann.emails.all()] == ["ann@example.com", "ann2@example.com"]
     assert Contact.objects.get(name="Claire").phones.get().label == "work"
+    assert Contact.objects.filter(name="No Name Inc").exists()
 
 
 def test_csv_without_a_known_header_is_refused_whole(logged_in, private_book):
@@ -121,7 +127,7 @@ def test_unterminated_card_is_reported(logged_in, private_book):
 def test_export_then_import_gives_the_same_contacts(logged_in, private_book):
     upload(logged_in, private_book, "contacts.vcf", VCARDS)
     exported = b"".join(logged_in.get(reverse("contact_export")).streaming_content).decode()
-    assert exported.count("BEGIN:VCARD") == 2
+    assert exported.count("BEGIN:VCARD") == 5
     before = sorted((c.name, c.organisation, c.notes) for c in Contact.objects.all())
     Contact.objects.all().delete()
     upload(logged_in, private_book, "again.vcf", exported)

@@ -158,7 +158,9 @@ def test_any_rule_the_importer_accepts_renders_every_calendar_page_quickly(
     assert time.perf_counter() - began < 1, rule
     assert response.status_code in (302, 400), rule
     assume(response.status_code == 302)
-    event = Event.objects.get(uid="weekly-1@test")
+    # A rule that ends before its start never happens: the import leaves it out and says so.
+    event = Event.objects.filter(uid="weekly-1@test").first()
+    assume(event is not None)
     for name, date in (
         ("calendar_upcoming", None),
         ("calendar_day", viewed),
