@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from kombu.exceptions import OperationalError
 
-from accounts.models import User
 from core.db import bulk_update
 from messaging.services.accepting import BatchSend, message_send_batch
 
@@ -35,6 +34,7 @@ from .. import imap
 from ..headers import NewMail
 from ..models import AlertLog, AlertSettings, AlertStatus, Mailbox, MailFilter, QuietMode
 from ..rules import alert_text, filter_matches, in_quiet_hours, quiet_hours_end, summary_text
+from ..selectors import alerts_counted
 from .configure import mailbox_server
 
 logger = logging.getLogger("smsoffice.mailalerts")
@@ -263,23 +263,6 @@ def alerts_send(*, mailbox: Mailbox, mails: list[NewMail], left_out: int, now: d
         prefs.summary_due_at = quiet_hours_end(prefs, now, user.time_zone)
         prefs.save(update_fields=["summary_due_at"])
     return logs
-
-
-def alerts_counted(*, user: User, now: dt.datetime) -> tuple[int, int]:
-    """Alert SMS sent in the hour and the day before `now`, for the caps: each alert, and
-    each quiet-hours summary (one SMS, however many emails it sums up)."""
-    counts = []
-    for window in (dt.timedelta(hours=1), dt.timedelta(days=1)):
-        since = now - window
-        alerts = AlertLog.objects.filter(user=user, status=AlertStatus.SENT, created_at__gt=since).count()
-        summaries = (
-            AlertLog.objects.filter(user=user, status=AlertStatus.SUMMARIZED, message__created_at__gt=since)
-            .values("message_id")
-            .distinct()
-            .count()
-        )
-        counts.append(alerts + summaries)
-    return counts[0], counts[1]
 
 
 def alert_targets(mailbox: Mailbox, filters: list[MailFilter], mail: NewMail) -> list[tuple[str, str]]:
