@@ -143,7 +143,9 @@ def test_the_form_sets_the_usual_port_for_the_security_chosen(logged_in):
     assert "mailalerts/mailbox_form.js" in page
 
 
-def test_the_pages_state_the_real_check_interval_and_checked_just_now(logged_in, owner, dovecot, imap_account, settings):
+def test_the_pages_state_the_real_check_interval_and_checked_just_now(
+    logged_in, owner, dovecot, imap_account, settings
+):
     settings.MAILALERTS_POLL_INTERVAL = 20
     response = logged_in.post(reverse("mailalerts_mailbox_new"), mailbox_form(dovecot, imap_account), follow=True)
     page = response.content.decode()
@@ -158,7 +160,8 @@ def test_the_pages_state_the_real_check_interval_and_checked_just_now(logged_in,
 
 
 @pytest.mark.parametrize(
-    "url", ["mailalerts_index", "mailalerts_mailbox_new", "mailalerts_filter_new", "mailalerts_settings", "mailalerts_log"]
+    "url",
+    ["mailalerts_index", "mailalerts_mailbox_new", "mailalerts_filter_new", "mailalerts_settings", "mailalerts_log"],
 )
 def test_no_mobile_number_is_a_warning_banner_on_every_mail_alerts_page(logged_in, owner, url):
     owner.mobile = ""
