@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.phones import format_international
+
 from . import selectors
 from .access import access_mail_filter, access_mailbox
 from .forms import AlertSettingsForm, MailboxForm, MailFilterForm
@@ -179,6 +181,8 @@ def filter_edit(request: HttpRequest, filter_id: int) -> HttpResponse:
 
 def _filter_page(request: HttpRequest, mail_filter: MailFilter | None) -> HttpResponse:
     initial = {field: getattr(mail_filter, field) for field in FILTER_FIELDS} if mail_filter else None
+    if initial and initial["notify_to"]:
+        initial["notify_to"] = format_international(initial["notify_to"])  # as people write it
     form = MailFilterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -219,3 +219,19 @@ def test_one_verb_for_deleting_and_numbers_written_for_people(logged_in, owner, 
     assert ">Remove<" not in index and index.count(">Delete<") == 2
     assert "+32 476 11 22 33" in index and "+32476112233" not in index
     assert "+32 475 12 34 56" in log and "+32475123456" not in log
+
+
+def test_the_filter_form_shows_its_number_as_people_write_it(logged_in, owner):
+    logged_in.post(
+        reverse("mailalerts_filter_new"),
+        {"name": "Boss", "match": "all", "subject": "x", "notify_to": "0476 11 22 33", "active": "on"},
+    )
+    mail_filter = MailFilter.objects.get()
+    page = logged_in.get(reverse("mailalerts_filter_edit", args=[mail_filter.pk])).content.decode()
+    assert 'value="+32 476 11 22 33"' in page
+
+
+def test_an_alert_held_before_this_change_still_says_held_once(logged_in, owner):
+    AlertLog.objects.create(user=owner, status="held", reason="quiet hours", sender="Anna", subject="Late")
+    page = logged_in.get(reverse("mailalerts_log")).content.decode()
+    assert "held for the quiet-hours summary" in page and "summary: quiet hours" not in page
