@@ -44,6 +44,7 @@ test: $(STAMP) lint layers migrations-check test-deps
 bench: $(STAMP)
 	$(BIN)/python bench/contacts_search.py
 	$(BIN)/python bench/credit_holds.py
+	$(BIN)/python bench/credit_history.py
 	$(BIN)/python bench/sms_pipeline.py
 	$(BIN)/python bench/sms_pages.py
 	$(BIN)/python bench/reminders_tick.py

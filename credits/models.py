@@ -148,10 +148,22 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(max_length=300, blank=True)
+    # The send this entry belongs to: its Hold's reference ("message:42") on hold, capture,
+    # release and late-expiry entries, so the history page folds them into one line; ""
+    # for changes that stand alone (grants, purchases, period expiries).
+    hold_reference = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["account", "-id"], name="ledger_account_recent")]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="ledger_account_recent"),
+            # The history page: the entries that open a line, newest first ...
+            models.Index(
+                fields=["account", "-id"], condition=Q(hold_reference="") | Q(kind="hold"), name="ledger_line_openers"
+            ),
+            # ... and every entry of the sends on that page.
+            models.Index(fields=["account", "hold_reference"], condition=~Q(hold_reference=""), name="ledger_by_send"),
+        ]
         constraints = [
             # A repeated capture, release or grant for the same reference writes nothing.
             models.UniqueConstraint(fields=["reference", "kind", "bucket"], name="one_entry_per_reference"),

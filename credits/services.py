@@ -166,7 +166,15 @@ def _take(account: CreditAccount, amount: int, reference: str) -> tuple[Hold, li
     account.provision_balance -= provision
     account.provision_held += provision
     entries = [
-        _entry(account, EntryKind.HOLD, bucket, available_delta=-share, held_delta=share, reference=reference)
+        _entry(
+            account,
+            EntryKind.HOLD,
+            bucket,
+            available_delta=-share,
+            held_delta=share,
+            reference=reference,
+            hold_reference=reference,
+        )
         for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
         if share
     ]
@@ -263,7 +271,9 @@ def _capture(account: CreditAccount, hold: Hold, amount: int, reference: str, us
     usage[hold.period_start][0] += monthly
     usage[account.period_start][1] += provision
     return [
-        _entry(account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference)
+        _entry(
+            account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference, hold_reference=hold.reference
+        )
         for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
         if share
     ]
@@ -280,10 +290,30 @@ def _release(account: CreditAccount, hold: Hold, amount: int, reference: str) ->
     account.monthly_held -= monthly
     entries = []
     if provision:
-        entries.append(_entry(account, EntryKind.RELEASE, Bucket.PROVISION, provision, -provision, reference=reference))
+        entries.append(
+            _entry(
+                account,
+                EntryKind.RELEASE,
+                Bucket.PROVISION,
+                provision,
+                -provision,
+                reference=reference,
+                hold_reference=hold.reference,
+            )
+        )
     if monthly and hold.period_start == account.period_start:
         account.monthly_remaining += monthly
-        entries.append(_entry(account, EntryKind.RELEASE, Bucket.MONTHLY, monthly, -monthly, reference=reference))
+        entries.append(
+            _entry(
+                account,
+                EntryKind.RELEASE,
+                Bucket.MONTHLY,
+                monthly,
+                -monthly,
+                reference=reference,
+                hold_reference=hold.reference,
+            )
+        )
     elif monthly:
         entries.append(
             _entry(
@@ -292,6 +322,7 @@ def _release(account: CreditAccount, hold: Hold, amount: int, reference: str) ->
                 Bucket.MONTHLY,
                 held_delta=-monthly,
                 reference=reference,
+                hold_reference=hold.reference,
                 reason=_("released after its month ended"),
             )
         )
@@ -534,8 +565,10 @@ def _entry(
     reference: str,
     actor: User | None = None,
     reason: str = "",
+    hold_reference: str = "",
 ) -> LedgerEntry:
-    """A ledger entry for a change already applied to `account`'s counters."""
+    """A ledger entry for a change already applied to `account`'s counters; `hold_reference`
+    names the send it belongs to (its Hold), for the history page's one line per send."""
     if bucket == Bucket.MONTHLY:
         available_after, held_after = account.monthly_remaining, account.monthly_held
     else:
@@ -551,6 +584,7 @@ def _entry(
         reference=reference,
         actor=actor,
         reason=reason,
+        hold_reference=hold_reference,
     )
 
 

@@ -94,10 +94,10 @@ def quotas_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ledger_page(request: HttpRequest) -> HttpResponse:
-    """Every change to the user's credit, newest first, 50 a page."""
+    """The user's credit history: one line per send or change, newest first, 50 a page."""
     account = account_for(user=request.user)
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() and len(before) < 19 else None
-    entries, next_before = selectors.ledger_entries(account=account, before_id=before_id)
-    context = {"entries": entries, "next_before": next_before, "is_first_page": before_id is None}
+    lines, next_before = selectors.ledger_lines(account=account, before_id=before_id)
+    context = {"lines": lines, "next_before": next_before, "is_first_page": before_id is None}
     return render(request, "credits/ledger.html", context)

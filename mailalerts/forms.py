@@ -5,12 +5,33 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AddressTest, Match, QuietMode, Security
 
+# The port each security choice usually speaks on: the form's script fills it in.
+USUAL_PORTS = {Security.TLS: 993, Security.STARTTLS: 143, Security.PLAIN: 143}
+
+
+class SecuritySelect(forms.Select):
+    """Each option carries its usual port (data-usual-port) for mailalerts/mailbox_form.js."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in USUAL_PORTS:
+            option["attrs"]["data-usual-port"] = str(USUAL_PORTS[value])
+        return option
+
 
 class MailboxForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60, help_text=_("For you, e.g. “Work”."))
     host = forms.CharField(label=_("IMAP server"), max_length=253, help_text=_("e.g. imap.example.com"))
-    security = forms.ChoiceField(label=_("Security"), choices=Security.choices, initial=Security.TLS)
-    port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=993)
+    security = forms.ChoiceField(
+        label=_("Security"), choices=Security.choices, initial=Security.TLS, widget=SecuritySelect
+    )
+    port = forms.IntegerField(
+        label=_("Port"),
+        min_value=1,
+        max_value=65535,
+        initial=993,
+        help_text=_("993 for TLS, 143 for STARTTLS, unless your provider says otherwise."),
+    )
     username = forms.CharField(label=_("User name"), max_length=254, help_text=_("Often your email address."))
     password = forms.CharField(
         label=_("Password"),
@@ -23,6 +44,9 @@ class MailboxForm(forms.Form):
     folder = forms.CharField(label=_("Folder"), max_length=200, initial="INBOX")
     notify_all = forms.BooleanField(
         label=_("SMS when a new email arrives (any email; filters can alert as well)"), required=False, initial=True
+    )
+    name_in_sms = forms.BooleanField(
+        label=_("Start the SMS with the mailbox name (“[Work] Mail from …”)"), required=False, initial=False
     )
     active = forms.BooleanField(label=_("Watch this mailbox"), required=False, initial=True)
 

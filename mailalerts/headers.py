@@ -8,6 +8,7 @@ falls back to showing the characters as they are.
 
 import email.errors
 import email.utils
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +31,18 @@ class NewMail:
     size: int  # bytes
     has_attachment: bool
     important: bool
+    message_id: str = ""  # the Message-ID header, without its angle brackets
+    date: str = ""  # the Date header as written
+
+    @property
+    def identity(self) -> str:
+        """Who this email is, across mailboxes: a digest of its Message-ID, else of its
+        sender, subject and date (a copy in another account carries the same ones)."""
+        if self.message_id:
+            whole = f"id\n{self.message_id}"
+        else:
+            whole = f"headers\n{self.sender_address}\n{self.subject}\n{self.date}"
+        return hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def sender(self) -> str:
@@ -56,6 +69,8 @@ def read_mail(uid: int, data: dict) -> NewMail:
         size=_int(data.get(b"RFC822.SIZE")),
         has_attachment=has_attachment(data.get(b"BODYSTRUCTURE")),
         important=b"\\flagged" in flags or _marked_important(fields),
+        message_id=clean(fields.get("message-id", ""), 500).strip("<>"),
+        date=clean(fields.get("date", "")),
     )
 
 

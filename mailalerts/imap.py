@@ -26,14 +26,19 @@ from .models import Security
 
 # Only these header fields are fetched, at most HEADER_BYTES of them: a hostile
 # message cannot make us read megabytes.
-HEADER_FIELDS = "FROM TO CC SUBJECT IMPORTANCE X-PRIORITY PRIORITY"
+HEADER_FIELDS = "FROM TO CC SUBJECT DATE MESSAGE-ID IMPORTANCE X-PRIORITY PRIORITY"
 HEADER_BYTES = 16384
 FETCH_ITEMS = ["RFC822.SIZE", "FLAGS", "BODYSTRUCTURE", f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]<0.{HEADER_BYTES}>"]
 FETCH_CHUNK = 100
 
 
 class MailboxError(Exception):
-    """The mailbox could not be read; `str(error)` says why, for the user."""
+    """The mailbox could not be read; `str(error)` says why, for the user, and `field`
+    names the connection setting to look at ("" when none in particular)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def resolve_allowed(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise MailboxError(_("The server %(host)s was not found (check its name).") % {"host": host}) from None
+        raise MailboxError(_("The server %(host)s was not found (check its name).") % {"host": host}, "host") from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not settings.MAILALERTS_ALLOW_PRIVATE_HOSTS:
         for text in addresses:
@@ -99,7 +104,8 @@ def resolve_allowed(host: str, port: int) -> list[str]:
             if not address_is_public(address):
                 raise MailboxError(
                     _("%(host)s is a private or local address (%(address)s); use the server's public name.")
-                    % {"host": host, "address": address}
+                    % {"host": host, "address": address},
+                    "host",
                 )
     return addresses
 
@@ -150,6 +156,12 @@ class _PinnedIMAPClient(IMAPClient):
         return _PinnedIMAP4(self.host, self.port, timeout, self._addresses)
 
 
+def checked_addresses(client: IMAPClient) -> list[str]:
+    """The addresses `session` resolved, checked and dialed for this client: what tells
+    two connections to one server apart from two servers, whatever name was typed."""
+    return list(getattr(client, "_addresses", []))
+
+
 def tls_context() -> ssl.SSLContext:
     context = ssl.create_default_context()
     if settings.MAILALERTS_CA_FILE:
@@ -170,23 +182,37 @@ def session(server: Server) -> Iterator[IMAPClient]:
     except MailboxError:
         raise
     except LoginError as error:
-        raise MailboxError(_("The server refused the login: %(reply)s") % {"reply": _reply(error)}) from None
-    except (ssl.SSLError, ssl.CertificateError) as error:
         raise MailboxError(
-            _("The secure connection to %(where)s failed: %(error)s") % {"where": where, "error": _tls_reason(error)}
+            _("The server refused the login: %(reply)s") % {"reply": _reply(error)}, "password"
+        ) from None
+    except (ssl.SSLError, ssl.CertificateError) as error:
+        if getattr(error, "reason", "") == "WRONG_VERSION_NUMBER" and server.security == Security.TLS:
+            # The server answered in clear text: an IMAP greeting, on a port that starts
+            # plain and switches to TLS on STARTTLS (usually 143).
+            raise MailboxError(
+                _("%(where)s did not answer in TLS: this port expects STARTTLS (usually port 143).") % {"where": where},
+                "security",
+            ) from None
+        raise MailboxError(
+            _("The secure connection to %(where)s failed: %(error)s") % {"where": where, "error": _tls_reason(error)},
+            "security",
         ) from None
     except (socket.gaierror, UnicodeError):  # UnicodeError: a name IDNA cannot encode ("a..b")
-        raise MailboxError(_("The server %(host)s was not found (check its name).") % {"host": server.host}) from None
+        raise MailboxError(
+            _("The server %(host)s was not found (check its name).") % {"host": server.host}, "host"
+        ) from None
     except ConnectionRefusedError:
-        raise MailboxError(_("%(where)s refused the connection (check the port).") % {"where": where}) from None
+        raise MailboxError(_("%(where)s refused the connection (check the port).") % {"where": where}, "port") from None
     except TimeoutError:
         raise MailboxError(
             _("%(where)s did not answer within %(seconds)s seconds.")
-            % {"where": where, "seconds": settings.MAILALERTS_TIMEOUT}
+            % {"where": where, "seconds": settings.MAILALERTS_TIMEOUT},
+            "port",
         ) from None
     except IMAPClientAbortError as error:
         raise MailboxError(
-            _("%(where)s does not answer like an IMAP server (%(reply)s).") % {"where": where, "reply": _reply(error)}
+            _("%(where)s does not answer like an IMAP server (%(reply)s).") % {"where": where, "reply": _reply(error)},
+            "port",
         ) from None
     except IMAPClientError as error:
         raise MailboxError(_("The server answered: %(reply)s") % {"reply": _reply(error)}) from None
@@ -206,12 +232,14 @@ def _open(server: Server, addresses: list[str]) -> IMAPClient:
             server.host, addresses, port=server.port, ssl=True, ssl_context=tls_context(), timeout=timeout
         )
     if server.security == Security.PLAIN and not settings.MAILALERTS_ALLOW_PLAIN:
-        raise MailboxError(_("Choose TLS or STARTTLS: without them the password would cross the network in clear."))
+        raise MailboxError(
+            _("Choose TLS or STARTTLS: without them the password would cross the network in clear."), "security"
+        )
     client = _PinnedIMAPClient(server.host, addresses, port=server.port, ssl=False, timeout=timeout)
     if server.security == Security.STARTTLS:
         if b"STARTTLS" not in client.capabilities():
             _close(client)
-            raise MailboxError(_("The server does not offer STARTTLS; choose TLS (usually port 993)."))
+            raise MailboxError(_("The server does not offer STARTTLS; choose TLS (usually port 993)."), "security")
         client.starttls(tls_context())
     return client
 
@@ -257,7 +285,8 @@ def examine(client: IMAPClient, folder: str) -> FolderState:
         raise
     except IMAPClientError as error:
         raise MailboxError(
-            _("The folder “%(folder)s” cannot be opened: %(reply)s") % {"folder": folder, "reply": _reply(error)}
+            _("The folder “%(folder)s” cannot be opened: %(reply)s") % {"folder": folder, "reply": _reply(error)},
+            "folder",
         ) from None
     uidvalidity = info.get(b"UIDVALIDITY")
     if uidvalidity is None:

@@ -31,6 +31,11 @@ class Mailbox(models.Model):
     active = models.BooleanField(_("watch this mailbox"), default=True)
     # SMS to the user's own mobile for every new mail (filters may alert as well).
     notify_all = models.BooleanField(_("SMS for every new email"), default=True)
+    name_in_sms = models.BooleanField(_("start the SMS with the mailbox name"), default=False)
+    # The server's addresses as resolved and checked when the connection was last tested
+    # (space-separated): the same account and folder is not connected twice under two names
+    # of one server ("localhost" and "127.0.0.1").
+    server_addresses = models.CharField(max_length=500, blank=True, editable=False)
 
     # The folder's position: mail with a UID above last_uid in this UIDVALIDITY is new.
     uidvalidity = models.BigIntegerField(null=True, blank=True)
@@ -148,10 +153,15 @@ class AlertLog(models.Model):
     status = models.CharField(max_length=10, choices=AlertStatus.choices)
     reason = models.CharField(max_length=300, blank=True)
     message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # NewMail.identity: the same email in another mailbox has the same key, so it alerts once.
+    mail_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "status", "created_at"], name="alertlog_user_status_time")]
+        indexes = [
+            models.Index(fields=["user", "status", "created_at"], name="alertlog_user_status_time"),
+            models.Index(fields=["user", "mail_key"], condition=~Q(mail_key=""), name="alertlog_user_mail"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.sender} {self.subject}".strip()

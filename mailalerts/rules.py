@@ -4,6 +4,7 @@ import datetime as dt
 import zoneinfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from messaging import segments
 
@@ -96,19 +97,48 @@ def quiet_hours_end(settings: AlertSettings, now: dt.datetime, time_zone: str) -
     return now + dt.timedelta(days=1)
 
 
-def alert_text(mail: NewMail, filter_name: str = "") -> str:
-    """ "Mail from Anna Smith: Quarterly report" in one SMS part; the subject is cut at a word."""
+LABEL_SHOWN = 20  # characters of a filter (or mailbox) name kept, cut at a word
+
+
+def alert_text(mail: NewMail, filter_name: str = "", mailbox_name: str = "") -> str:
+    """ "Mail from Anna Smith: Quarterly report" in one SMS part, after "[Work: Invoices] "
+    when the user asked for the mailbox name or a filter sent it.
+
+    The subject says most: the label gives way first (whole, then cut at a word, then the
+    filter's name left out), and only a subject still too long is cut, at a word.
+    """
     sender = mail.sender or _("unknown sender")
     if len(sender) > SENDER_SHOWN:
         sender = sender[: SENDER_SHOWN - 3].rstrip() + "..."
     head = _("Mail from %(sender)s") % {"sender": sender}
-    if filter_name:
-        head = f"[{filter_name[:20]}] {head}"
-    return fit_one_part(head, mail.subject or _("(no subject)"))
+    subject = mail.subject or _("(no subject)")
+    mailbox_label = _cut_at_word(mailbox_name, LABEL_SHOWN)
+    candidates = [
+        (mailbox_name, filter_name),
+        (mailbox_label, _cut_at_word(filter_name, LABEL_SHOWN)),
+        (mailbox_label, ""),
+    ]
+    for names in candidates:
+        label = ": ".join(name for name in names if name)
+        text = f"[{label}] {head}: {subject}" if label else f"{head}: {subject}"
+        if segments.count(text).segments <= 1:
+            return text
+    label = mailbox_label
+    return fit_one_part(f"[{label}] {head}" if label else head, subject)
+
+
+def _cut_at_word(text: str, length: int) -> str:
+    """`text` if short enough, else its words that fit in `length` characters ("" if none)."""
+    text = text.strip()
+    if len(text) <= length:
+        return text
+    keep = text[: length + 1]
+    space = keep.rfind(" ")
+    return keep[:space].rstrip(" -_,.:;") if space > 0 else ""
 
 
 def summary_text(count: int, last: str) -> str:
-    text = _("Quiet hours: %(count)s new emails.") % {"count": count}
+    text = ngettext("Quiet hours: %(count)s new email.", "Quiet hours: %(count)s new emails.", count) % {"count": count}
     return fit_one_part(text, _("Last: %(last)s") % {"last": last}, separator=" ")
 
 

@@ -12,3 +12,10 @@ class MessagingConfig(AppConfig):
         from .gateways import check_all_gateways
 
         check_all_gateways()
+
+        # The credit history's words for this app's sends (credits.history).
+        from credits.history import register_describer
+
+        from .history import describe_messages
+
+        register_describer("message", describe_messages)

@@ -46,11 +46,13 @@ def mailbox_connect(
     password: str,
     folder: str = "INBOX",
     notify_all: bool = True,
+    name_in_sms: bool = False,
     now: dt.datetime | None = None,
 ) -> Mailbox:
     """Check the connection, then save the mailbox, positioned after the mail already there.
 
-    Raises MailAlertError (field "" for what the server said); nothing is saved then.
+    Raises MailAlertError (with the field to look at, where the server's answer points at
+    one); nothing is saved then.
     """
     if Mailbox.objects.filter(user=user).count() >= MAX_MAILBOXES:
         raise MailAlertError(_("You can watch at most %(max)s mailboxes.") % {"max": MAX_MAILBOXES})
@@ -58,7 +60,7 @@ def mailbox_connect(
     _set_connection(mailbox, name, host, port, security, username, folder)
     if not password:
         raise MailAlertError(_("Enter the password (or an app password)."), "password")
-    mailbox.notify_all = notify_all
+    mailbox.notify_all, mailbox.name_in_sms = notify_all, name_in_sms
     _connect_and_position(mailbox, password, now or timezone.now())
     mailbox.save()
     return mailbox
@@ -75,6 +77,7 @@ def mailbox_update(
     password: str = "",
     folder: str = "INBOX",
     notify_all: bool = True,
+    name_in_sms: bool = False,
     active: bool = True,
     now: dt.datetime | None = None,
 ) -> Mailbox:
@@ -83,7 +86,7 @@ def mailbox_update(
     account = (mailbox.host, mailbox.username, mailbox.folder)
     connection = (*account, mailbox.port, mailbox.security)
     _set_connection(mailbox, name, host, port, security, username, folder)
-    mailbox.notify_all, mailbox.active = notify_all, active
+    mailbox.notify_all, mailbox.name_in_sms, mailbox.active = notify_all, name_in_sms, active
     if (mailbox.host, mailbox.username, mailbox.folder) != account:
         mailbox.uidvalidity = None  # another account or folder: its mail so far is not new
     if password or (mailbox.host, mailbox.username, mailbox.folder, mailbox.port, mailbox.security) != connection:
@@ -134,6 +137,11 @@ def _set_connection(mailbox: Mailbox, name: str, host: str, port: int, security:
         raise MailAlertError(_("The port is a number from 1 to 65535 (993 for TLS, 143 for STARTTLS)."), "port")
     if security not in Security.values:
         raise MailAlertError(_("Choose TLS or STARTTLS."), "security")
+    # The two well-known ports speak one way only: say so before trying.
+    if security == Security.STARTTLS and port == 993:
+        raise MailAlertError(_("Port 993 is for TLS: choose TLS, or port 143 for STARTTLS."), "port")
+    if security == Security.TLS and port == 143:
+        raise MailAlertError(_("Port 143 expects STARTTLS: choose STARTTLS, or port 993 for TLS."), "port")
     for field, value in (("name", name), ("username", username), ("folder", folder)):
         if _has_control(value):
             raise MailAlertError(_("Remove the control characters."), field)
@@ -141,6 +149,8 @@ def _set_connection(mailbox: Mailbox, name: str, host: str, port: int, security:
         raise MailAlertError(_("Enter the user name (often the email address)."), "username")
     if not folder:
         raise MailAlertError(_("Give the folder to watch (INBOX for the inbox)."), "folder")
+    if folder.upper() == "INBOX":
+        folder = "INBOX"  # the one folder name IMAP compares in any case (RFC 3501)
     mailbox.name, mailbox.host, mailbox.port, mailbox.security = name[:60], host, port, security
     mailbox.username, mailbox.folder = username[:254], folder[:200]
 
@@ -154,14 +164,32 @@ def _connect_and_position(mailbox: Mailbox, password: str, now: dt.datetime) -> 
         server = mailbox_server(mailbox, password)
         with imap.session(server) as client:
             state = imap.examine(client, mailbox.folder)
+            addresses = imap.checked_addresses(client)
     except imap.MailboxError as error:
-        raise MailAlertError(str(error)) from None
+        raise MailAlertError(str(error), error.field) from None
+    mailbox.server_addresses = " ".join(addresses)[:500]
+    _refuse_duplicate(mailbox)
     if mailbox.uidvalidity != state.uidvalidity:
         mailbox.uidvalidity, mailbox.last_uid = state.uidvalidity, state.last_uid
     mailbox.password_encrypted = crypto.encrypt(server.password)
     mailbox.failures, mailbox.last_error = 0, ""
     mailbox.next_poll_at = now + dt.timedelta(seconds=settings.MAILALERTS_POLL_INTERVAL) if mailbox.active else None
     mailbox.lease_token, mailbox.lease_until = "", None
+
+
+def _refuse_duplicate(mailbox: Mailbox) -> None:
+    """One account and folder is watched once: two connections to it would send each email
+    twice. Same server (the name typed, or an address both names resolved to, as checked
+    when connecting), port, user name (in any case) and folder."""
+    addresses = set(mailbox.server_addresses.split())
+    others = Mailbox.objects.filter(
+        user_id=mailbox.user_id, port=mailbox.port, username__iexact=mailbox.username, folder=mailbox.folder
+    ).exclude(pk=mailbox.pk)
+    for other in others.only("name", "host", "server_addresses"):
+        if other.host == mailbox.host or addresses & set(other.server_addresses.split()):
+            raise MailAlertError(
+                _("This account and folder is already connected as “%(name)s”.") % {"name": other.name}, "username"
+            )
 
 
 def _has_control(text: str) -> bool:

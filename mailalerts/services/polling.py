@@ -34,9 +34,11 @@ from .. import imap
 from ..headers import NewMail
 from ..models import AlertLog, AlertSettings, AlertStatus, Mailbox, MailFilter, QuietMode
 from ..rules import alert_text, filter_matches, in_quiet_hours, quiet_hours_end, summary_text
+from ..selectors import alerts_counted
 from .configure import mailbox_server
 
 logger = logging.getLogger("smsoffice.mailalerts")
+DUPLICATE_WINDOW = dt.timedelta(days=1)  # the same email found again within it sends nothing more
 LEASE = dt.timedelta(seconds=300)  # longer than a poll task may run (its hard time limit)
 CLAIM_LIMIT = 5000
 
@@ -180,9 +182,18 @@ def alerts_send(*, mailbox: Mailbox, mails: list[NewMail], left_out: int, now: d
     prefs = AlertSettings.objects.select_for_update().get(user=user)
     filters = list(MailFilter.objects.filter(user=user, active=True))
     quiet = in_quiet_hours(prefs, now, user.time_zone)
-    sent = AlertLog.objects.filter(user=user, status=AlertStatus.SENT)
-    hour_count = sent.filter(created_at__gt=now - dt.timedelta(hours=1)).count()
-    day_count = sent.filter(created_at__gt=now - dt.timedelta(days=1)).count()
+    hour_count, day_count = alerts_counted(user=user, now=now)
+    # One email, one SMS per number within a day, whichever of the user's mailboxes
+    # brought it (an alias, a copy in a second account): what was already sent or held.
+    already = {
+        (key, to): name
+        for key, to, name in AlertLog.objects.filter(
+            user=user,
+            mail_key__in={mail.identity for mail in mails},
+            status__in=[AlertStatus.SENT, AlertStatus.HELD, AlertStatus.SUMMARIZED],
+            created_at__gt=now - DUPLICATE_WINDOW,
+        ).values_list("mail_key", "to", "mailbox__name")
+    }
     logs: list[AlertLog] = []
     sends: list[BatchSend] = []
 
@@ -198,6 +209,7 @@ def alerts_send(*, mailbox: Mailbox, mails: list[NewMail], left_out: int, now: d
             to=to,
             status=status,
             reason=reason[:300],
+            mail_key=mail.identity if mail else "",
         )
         logs.append(entry)
         return entry
@@ -218,8 +230,15 @@ def alerts_send(*, mailbox: Mailbox, mails: list[NewMail], left_out: int, now: d
         for filter_name, to in targets:
             if not to:
                 log(mail, AlertStatus.SKIPPED, _("no mobile number in your personal data"), filter_name)
+            elif (mail.identity, to) in already:
+                reason = _("already sent for this email (mailbox “%(name)s”)") % {
+                    "name": already[mail.identity, to] or "?"
+                }
+                log(mail, AlertStatus.SKIPPED, reason, filter_name, to)
             elif quiet and prefs.quiet_mode == QuietMode.SUMMARY:
-                log(mail, AlertStatus.HELD, _("quiet hours"), filter_name, to)
+                # The status says it all ("held for the quiet-hours summary"): no reason.
+                already[mail.identity, to] = mailbox.name
+                log(mail, AlertStatus.HELD, "", filter_name, to)
             elif quiet:
                 log(mail, AlertStatus.SKIPPED, _("quiet hours"), filter_name, to)
             elif hour_count >= prefs.max_per_hour:
@@ -229,11 +248,14 @@ def alerts_send(*, mailbox: Mailbox, mails: list[NewMail], left_out: int, now: d
                 reason = _("the cap of %(max)s alert SMS per day is reached") % {"max": prefs.max_per_day}
                 log(mail, AlertStatus.SKIPPED, reason, filter_name, to)
             else:
+                already[mail.identity, to] = mailbox.name
                 entry = log(mail, AlertStatus.SENT, "", filter_name, to)
                 key = str(len(logs))
                 by_key[key] = entry
+                mailbox_name = mailbox.name if mailbox.name_in_sms else ""
                 with override(user.language):
-                    sends.append(BatchSend(key=key, user=user, to=to, body=alert_text(mail, filter_name)))
+                    body = alert_text(mail, filter_name, mailbox_name)
+                sends.append(BatchSend(key=key, user=user, to=to, body=body))
                 hour_count, day_count = hour_count + 1, day_count + 1
     _apply_outcomes(message_send_batch(sends=sends, now=now) if sends else {}, by_key)
     AlertLog.objects.bulk_create(logs)
@@ -289,21 +311,29 @@ def _send_summary(prefs: AlertSettings, now: dt.datetime) -> int:
     by_number: dict[str, list[AlertLog]] = defaultdict(list)
     for entry in held:
         by_number[entry.to].append(entry)
-    with override(user.language):
-        sends = [
-            BatchSend(
-                key=to,
-                user=user,
-                to=to,
-                body=summary_text(len({(e.mailbox_id, e.uid) for e in entries}), _last(entries[-1])),
-            )
-            for to, entries in by_number.items()
-        ]
+    # The summary is an alert SMS like the others: it counts toward the caps, and a cap
+    # already reached stops it (its emails are logged as skipped, with the cap).
+    hour_count, day_count = alerts_counted(user=user, now=now)
+    capped: dict[str, str] = {}
+    sends = []
+    for to, entries in by_number.items():
+        if hour_count >= prefs.max_per_hour:
+            capped[to] = _("the cap of %(max)s alert SMS per hour is reached") % {"max": prefs.max_per_hour}
+            continue
+        if day_count >= prefs.max_per_day:
+            capped[to] = _("the cap of %(max)s alert SMS per day is reached") % {"max": prefs.max_per_day}
+            continue
+        hour_count, day_count = hour_count + 1, day_count + 1
+        with override(user.language):
+            body = summary_text(len({e.mail_key or (e.mailbox_id, e.uid) for e in entries}), _last(entries[-1]))
+        sends.append(BatchSend(key=to, user=user, to=to, body=body))
     outcomes = message_send_batch(sends=sends, now=now) if sends else {}
     for to, entries in by_number.items():
         outcome = outcomes.get(to)
         for entry in entries:
-            if isinstance(outcome, str):
+            if to in capped:
+                entry.status, entry.reason = AlertStatus.SKIPPED, capped[to]
+            elif isinstance(outcome, str):
                 entry.status, entry.reason = AlertStatus.FAILED, outcome[:300]
             else:
                 entry.status, entry.message = AlertStatus.SUMMARIZED, outcome

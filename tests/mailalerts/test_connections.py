@@ -143,8 +143,8 @@ HOSTILE = [
 
 def test_hostile_headers_give_a_readable_sms_and_do_not_stop_the_poller(owner, dovecot, imap_account):
     mailbox = connect(owner, dovecot, imap_account)
-    for headers in HOSTILE:
-        dovecot.append(imap_account[0], headers + b"Message-ID: <x@y>\r\n\r\nbody\r\n")
+    for number, headers in enumerate(HOSTILE):  # each its own email: one Message-ID each
+        dovecot.append(imap_account[0], headers + f"Message-ID: <x{number}@y>\r\n\r\nbody\r\n".encode())
     assert poll(mailbox) == f"new:{len(HOSTILE)}"
     texts = list(Message.objects.filter(user=owner).order_by("pk").values_list("text", "segments"))
     assert len(texts) == len(HOSTILE)
@@ -159,7 +159,9 @@ def test_a_failing_mailbox_backs_off_tells_the_user_once_and_others_keep_being_p
 ):
     settings.MAILALERTS_FAILURES_NOTICE = 2
     good = connect(owner, dovecot, imap_account, name="Good")
-    bad = connect(owner, dovecot, imap_account, name="Bad")
+    other = ("b" + imap_account[0], imap_account[1])
+    dovecot.add_user(*other)
+    bad = connect(owner, dovecot, other, name="Bad")
     Mailbox.objects.filter(pk=bad.pk).update(port=free_port())  # the server moved away
     dovecot.append(imap_account[0], simple_message(subject="still here"))
 
@@ -318,3 +320,59 @@ def test_tls_checks_the_certificate_against_the_name_typed_not_the_address(owner
     # The certificate covers 127.0.0.1 too, yet a name it does not list is refused.
     Resolver(monkeypatch, "imap.other.example", "127.0.0.1")
     assert "certificate is not trusted" in refused(owner, dovecot, imap_account, host="imap.other.example")
+
+
+# One email, one SMS: the same account and folder are connected once -----------------------
+
+
+def test_the_same_account_and_folder_cannot_be_connected_twice(owner, dovecot, imap_account):
+    connect(owner, dovecot, imap_account, host="127.0.0.1")
+    for host, folder in (("localhost", "INBOX"), ("127.0.0.1", "inbox")):
+        with pytest.raises(MailAlertError) as error:
+            connect(owner, dovecot, imap_account, name="Again", host=host, folder=folder)
+        assert "already connected as “Work”" in str(error.value)
+    assert Mailbox.objects.count() == 1  # nothing saved
+
+
+def test_another_folder_of_the_same_account_may_be_connected(owner, dovecot, imap_account):
+    dovecot.append(imap_account[0], simple_message(), folder="Invoices")
+    connect(owner, dovecot, imap_account)
+    connect(owner, dovecot, imap_account, name="Invoices", folder="Invoices")
+    assert Mailbox.objects.count() == 2
+
+
+def test_a_mailbox_cannot_be_changed_into_a_copy_of_another(owner, dovecot, imap_account):
+    dovecot.append(imap_account[0], simple_message(), folder="Invoices")
+    connect(owner, dovecot, imap_account)
+    second = connect(owner, dovecot, imap_account, name="Invoices", folder="Invoices")
+    with pytest.raises(MailAlertError, match="already connected as “Work”"):
+        mailbox_update(
+            mailbox=second,
+            name="Invoices",
+            host="localhost",
+            port=dovecot.port,
+            security="starttls",
+            username=imap_account[0],
+            folder="INBOX",
+        )
+    assert Mailbox.objects.get(pk=second.pk).folder == "Invoices"
+
+
+@pytest.mark.parametrize(
+    ("security", "port", "message"),
+    [
+        ("starttls", 993, "Port 993 is for TLS"),
+        ("tls", 143, "Port 143 expects STARTTLS"),
+    ],
+)
+def test_a_port_that_does_not_match_the_security_is_refused(owner, dovecot, imap_account, security, port, message):
+    with pytest.raises(MailAlertError) as error:
+        connect(owner, dovecot, imap_account, security=security, port=port)
+    assert message in str(error.value) and error.value.field == "port"
+    assert not Mailbox.objects.exists()
+
+
+def test_tls_spoken_to_a_starttls_port_says_so_in_words(owner, dovecot, imap_account):
+    message = refused(owner, dovecot, imap_account, security="tls")
+    assert "this port expects STARTTLS" in message
+    assert "WRONG_VERSION_NUMBER" not in message

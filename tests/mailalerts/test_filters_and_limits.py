@@ -203,3 +203,59 @@ def test_caps_per_hour_and_per_day_stop_a_mail_storm(owner, dovecot, imap_accoun
 def test_bad_quiet_hours_and_caps_are_refused(owner, fields, message):
     with pytest.raises(MailAlertError, match=message):
         alert_settings_save(user=owner, **fields)
+
+
+# The SMS text: its 160 characters go to the subject first ------------------------------------
+
+SUBJECT_114 = (
+    "Budget 2027: the figures for every department, with the changes we agreed on Tuesday and the open ones this spring"
+)
+SUBJECT_150 = SUBJECT_114 + " for the board meeting in March, room 4"
+
+
+def test_a_long_filter_name_is_cut_at_a_word_before_the_subject_is_cut():
+    from dataclasses import replace
+
+    from mailalerts.rules import alert_text
+
+    assert len(SUBJECT_114) > 100
+    text = alert_text(replace(MAIL, subject=SUBJECT_114), "Invoices from example.org")
+    assert text == f"[Invoices from] Mail from Anna Smith: {SUBJECT_114}"
+
+
+def test_the_filter_name_is_left_out_before_the_subject_is_cut():
+    from dataclasses import replace
+
+    from mailalerts.rules import alert_text
+    from messaging import segments
+
+    text = alert_text(replace(MAIL, subject=SUBJECT_150), "Invoices from example.org")
+    assert text.startswith("Mail from Anna Smith: Budget 2027") and text.endswith("...")
+    assert segments.count(text).segments == 1 and len(text) > 150
+
+
+def test_a_short_subject_keeps_the_whole_filter_name():
+    from mailalerts.rules import alert_text
+
+    assert alert_text(MAIL, "Invoices from example.org") == (
+        "[Invoices from example.org] Mail from Anna Smith: Quarterly REPORT attached"
+    )
+
+
+def test_the_user_chooses_to_start_the_sms_with_the_mailbox_name(owner, dovecot, imap_account):
+    mailbox = connect(owner, dovecot, imap_account, name="Work", name_in_sms=True)
+    dovecot.append(imap_account[0], simple_message(subject="Budget 2027"))
+    poll(mailbox)
+    assert list(Message.objects.filter(user=owner).values_list("text", flat=True)) == [
+        "[Work] Mail from Anna Smith: Budget 2027"
+    ]
+
+
+def test_held_alerts_say_so_once(owner, dovecot, imap_account):
+    alert_settings_save(user=owner, quiet_start=dt.time(0, 0), quiet_end=dt.time(23, 59))
+    mailbox = connect(owner, dovecot, imap_account)
+    dovecot.append(imap_account[0], simple_message(subject="Late"))
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, 0, tzinfo=BRUSSELS), tick=False):
+        poll(mailbox, now=dt.datetime(2026, 6, 1, 12, 0, tzinfo=BRUSSELS))
+    held = AlertLog.objects.get()
+    assert held.status == AlertStatus.HELD and held.reason == ""
