@@ -150,15 +150,21 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
 @login_required
 def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     """Each recipient's state, a progress bar and the credit, refreshing itself until done."""
-    message = access_message(request.user, message_id)
+    message = selectors.message_with_state(message=access_message(request.user, message_id))
     progress = selectors.message_progress(message=message)
     recipients = message.recipients.select_related("contact").order_by("id")
     state = request.GET.get("state", "")
     if state in RecipientStatus.values:
         recipients = recipients.filter(status=state)
     page = Paginator(recipients, RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = selectors.recipient_state_labels(message=message)
+    page.object_list = list(page.object_list)
+    for recipient in page.object_list:
+        recipient.state_label = labels[recipient.status]
     state_counts = [
-        (key, label, progress.by_state[key]) for key, label in RecipientStatus.choices if progress.by_state.get(key)
+        (key, labels[key], progress.by_state[key])
+        for key, _label in RecipientStatus.choices
+        if progress.by_state.get(key)
     ]
     context = {
         "message": message,
@@ -194,17 +200,20 @@ def history(request: HttpRequest) -> HttpResponse:
     found = selectors.messages_search(
         user=request.user,
         query=query,
-        state=state if state in RecipientStatus.values else "",
+        state=state if state in selectors.MessageState.values else "",
         since=since,
         until=until,
     )
     page = Paginator(found, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for message in page.object_list:
+        message.state_text = selectors.state_text(message)
     context = {
         "page": page,
         "query": query,
         "state": state,
         "since": since,
         "until": until,
-        "states": RecipientStatus.choices,
+        "states": selectors.MessageState.choices,
     }
     return render(request, "messaging/history.html", context)
