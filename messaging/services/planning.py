@@ -35,6 +35,9 @@ from .. import segments
 from ..models import SendingLimits
 
 ALLOWED_CONTROL = {"\n", "\r"}
+# The counter counts this much of a text, the composer's field and the API's limit: past
+# 10 parts it shows the real count (and that it is too long), not the count of a cut text.
+COUNTED_CHARACTERS = 20_000
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def message_plan(
 ) -> SendPlan:
     """Check every input and work out recipients, text, parts and credits; writes nothing."""
     text = compose_text(body=body, user=user, with_signature=with_signature)
-    plan = SendPlan(text=text, info=segments.count(text[: max_characters() + 1]))
+    plan = SendPlan(text=text, info=segments.count(text[:COUNTED_CHARACTERS]))
     plan.problems += body_problems(body, text, plan.info)
     limits = limits_for(user)
     found: dict[str, PlannedRecipient] = {}
@@ -205,7 +208,7 @@ def body_problems(body: str, text: str, info: segments.SegmentInfo) -> list[Prob
             Problem("body", "", _("The text contains control characters (%(names)s): remove them.") % {"names": names})
         ]
     if len(text) > max_characters() or info.segments > settings.SMS_MAX_PARTS:
-        parts = info.segments if len(text) <= max_characters() else len(segments.split(text[:200_000]))
+        parts = info.segments if len(text) <= COUNTED_CHARACTERS else len(segments.split(text[:200_000]))
         return [
             Problem(
                 "body",

@@ -54,10 +54,10 @@ def test_compose_to_a_number_a_contact_and_a_list_and_watch_it_go_out(page, work
 
     page.get_by_label("Contacts and Lists").fill("bob")
     page.get_by_role("button", name="Search").click()
-    page.get_by_test_id("search-results").get_by_role("button", name="Add").click()
+    page.get_by_test_id("search-results").get_by_role("button", name="Add Bob Janssens").click()
     page.get_by_label("Contacts and Lists").fill("team")
     page.get_by_role("button", name="Search").click()
-    page.get_by_test_id("search-results").get_by_role("button", name="Add").click()
+    page.get_by_test_id("search-results").get_by_role("button", name="Add List Team").click()
     expect(recipients).to_contain_text("Bob Janssens")
     expect(recipients).to_contain_text("List: Team")
 
