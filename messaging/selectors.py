@@ -197,3 +197,11 @@ def _count(recipients: QuerySet) -> Coalesce:
     """A correlated COUNT: evaluated for the rows of the page only, not for the whole history."""
     counted = recipients.order_by().values("message").annotate(n=Count("id")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def messages_recent(*, user: User, limit: int = 5) -> list[Message]:
+    """The user's last SMS with their state (home page)."""
+    recent = list(with_state(Message.objects.filter(user=user)).order_by("-created_at", "-id")[:limit])
+    for message in recent:
+        message.state_text = state_text(message)
+    return recent
