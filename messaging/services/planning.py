@@ -106,7 +106,7 @@ def message_plan(
     limits = limits_for(user)
     found: dict[str, PlannedRecipient] = {}
 
-    def add(raw: str, field_name: str, contact: Contact | None = None, label: str = "") -> str:
+    def add(raw: str, contact: Contact | None = None) -> str:
         """Add one number; returns why it cannot be used ("" when added)."""
         try:
             parsed = parse_number(raw, default_region=user.default_country or None, require_mobile=True)
@@ -123,14 +123,14 @@ def message_plan(
         return ""
 
     for raw in to:
-        if reason := add(str(raw), "to"):
+        if reason := add(str(raw)):
             plan.problems.append(Problem("to", str(raw)[:60], reason))
     contacts = objects_visible_by_id(
         contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan.problems
     )
     for contact in contacts:
         number, reason = contact_mobile(contact)
-        reason = reason or add(number, "contacts", contact=contact)
+        reason = reason or add(number, contact=contact)
         if reason:
             plan.problems.append(Problem("contacts", contact.name, reason))
     lists = objects_visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan.problems)
@@ -141,7 +141,7 @@ def message_plan(
             if not member.contact_id and not member.phone:
                 continue  # an email address: the Messages tool's, not an SMS recipient
             number, reason = list_member_mobile(member)
-            reason = reason or add(number, "lists", contact=member.contact)
+            reason = reason or add(number, contact=member.contact)
             key = f"contact:{member.contact_id}" if member.contact_id else member.phone
             if reason and key not in skipped:
                 to = member.phone or _first_number(member.contact)
