@@ -217,16 +217,19 @@ class SearchResults:
         return bool(self.contacts or self.lists)
 
 
-def search(user: User, query: str, page: int = 1) -> SearchResults:
-    """Contacts with a mobile and Lists matching `query`; an empty query lists them all, a page at a time.
+def search(user: User, query: str, page: int = 1, *, with_mobile: bool = True) -> SearchResults:
+    """Contacts (with a mobile, unless `with_mobile` is False) and Lists matching `query`;
+    an empty query lists them all, a page at a time.
 
     "Click on Search to select recipients in your private or group Contacts": with an
-    empty box, every contact the user can send to, by address book, and every List.
+    empty box, every contact the user can send an SMS to, by address book, and every List.
+    The Messages tool passes with_mobile=False: its email and fax go to others too.
     """
     query = query.strip()
-    contacts = contacts_search(user=user, query=query).filter(
-        Exists(ContactPhone.objects.filter(contact=OuterRef("pk"), label=PhoneLabel.MOBILE).exclude(e164=""))
-    )
+    contacts = contacts_search(user=user, query=query)
+    if with_mobile:
+        mobile = ContactPhone.objects.filter(contact=OuterRef("pk"), label=PhoneLabel.MOBILE).exclude(e164="")
+        contacts = contacts.filter(Exists(mobile))
     contacts = contacts.order_by("book__group__name", "book__name", "book_id", "name", "id")
     page = max(page, 1)
     start = (page - 1) * SEARCH_RESULTS

@@ -154,6 +154,7 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
         "typed": typed,
         "query": query,
         "results": results,
+        "picker_ticks": True,
         **_counter_context(state, request.user),
     }
     return render(request, "messaging/compose.html", context, status=status)
