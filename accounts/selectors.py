@@ -4,7 +4,9 @@ import re
 
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from . import phones
 from .models import AddressBook, Contact, ContactList, GroupAdministrator, ListMember, User
 
 # A query with this many digits is also looked up as a phone number.
@@ -44,6 +46,35 @@ def list_members_reachable(*, user: User, contact_list: ContactList) -> QuerySet
     API, the Messages tool) reads its members here.
     """
     return contact_list.members.filter(Q(contact__isnull=True) | Q(contact__book__in=address_books_visible(user=user)))
+
+
+def contact_mobile(contact: Contact) -> tuple[str, str]:
+    """The contact's first number that can take SMS (E.164) and "", or "" and why none can.
+
+    The one rule for "can this contact get an SMS": the SMS composer, the API and the
+    Messages tool all ask here (with the contact's phones prefetched). Why not is the
+    first number's refusal ("a fixed-line number, not a mobile"), or "no mobile number".
+    """
+    numbers = list(contact.phones.all())
+    refusals = [(phone, phone.sms_refusal) for phone in numbers]
+    usable = [phone.e164 for phone, refusal in refusals if refusal is None]
+    if usable:
+        return usable[0], ""
+    return "", refusals[0][1] if refusals else _("no mobile number")
+
+
+def list_member_mobile(member: ListMember) -> tuple[str, str]:
+    """A List member's number for SMS and "", or "" and why it cannot take one (contact_mobile's rule).
+
+    A free number is judged like a contact's number typed as "mobile": a landline stays in
+    the List (its email or fax may serve the Messages tool) but every SMS send skips it.
+    """
+    if member.contact_id:
+        return contact_mobile(member.contact)
+    if not member.phone:
+        return "", _("no mobile number")
+    refusal = phones.sms_refusal(e164=member.phone, labelled_mobile=True, label="")
+    return ("", refusal) if refusal else (member.phone, "")
 
 
 def list_members_unreachable_count(*, user: User, contact_list: ContactList) -> int:

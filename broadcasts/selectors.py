@@ -36,6 +36,8 @@ def broadcast_progress(*, broadcast: Broadcast) -> BroadcastProgress:
     """One grouped query, whatever the number of recipients."""
     rows = broadcast.deliveries.order_by().values("channel", "status", "sms_recipient__status").annotate(n=Count("id"))
     labels = {**dict(DeliveryStatus.choices), **dict(RecipientStatus.choices)}
+    # A skipped copy is the tool's own row ("not sent"), not a skipped SMS recipient.
+    labels[DeliveryStatus.SKIPPED] = DeliveryStatus.SKIPPED.label
     counts: dict[str, dict[str, int]] = {c: {} for c in broadcast.channel_list}
     for row in rows:
         state = row["status"] or row["sms_recipient__status"]

@@ -31,7 +31,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Contact, ContactList, PhoneLabel, User
 from accounts.phones import PhoneNumberError, format_international, parse_number
-from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
+from accounts.selectors import (
+    contact_lists_visible,
+    contact_mobile,
+    contacts_visible,
+    list_member_mobile,
+    list_members_reachable,
+)
 from core.db import bulk_update
 from credits.services import account_for, account_lock
 from messaging.gateways import get_gateway
@@ -382,25 +388,23 @@ def _add_list_members(user: User, contact_list: ContactList, people: dict[tuple,
         elif member.email:
             people.setdefault(("email", member.email.lower()), Person(name=member.email, email=member.email))
         elif member.phone:
-            try:
-                parse_number(member.phone, require_mobile=True)
-                person = Person(name=format_international(member.phone), mobile=member.phone)
-            except PhoneNumberError as error:
-                person = Person(name=format_international(member.phone), no_mobile_reason=str(error))
+            # The SMS pipeline's rule for a List member (landline: skipped, with the same reason).
+            mobile, reason = list_member_mobile(member)
+            person = Person(name=format_international(member.phone), mobile=mobile, no_mobile_reason=reason)
             people.setdefault(("mobile", member.phone), person)
 
 
 def _contact_person(contact: Contact) -> Person:
     phones = list(contact.phones.all())
-    # The label first: only a number typed "mobile" can pass sms_refusal, which parses it.
-    mobiles = [p for p in phones if p.label == PhoneLabel.MOBILE and p.sms_refusal is None]
+    mobile, no_mobile_reason = contact_mobile(contact)  # the SMS pipeline's rule
     faxes = [p for p in phones if p.label == PhoneLabel.FAX and p.e164]
     emails = list(contact.emails.all())
     return Person(
         name=contact.name,
         contact_id=contact.pk,
         email=emails[0].address if emails else "",
-        mobile=mobiles[0].e164 if mobiles else "",
+        mobile=mobile,
+        no_mobile_reason=no_mobile_reason,
         fax=faxes[0].e164 if faxes else "",
     )
 

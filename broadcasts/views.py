@@ -56,7 +56,7 @@ def messages_compose(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     typed = {kind: request.POST.get(f"typed_{kind}", "") for kind in TYPED_KINDS}
     query = search_param(request.POST.get("q", ""))
-    found: tuple[list, list] = ([], [])
+    found = composer.SearchResults()
     if action == "send":
         response = _send(request, state, errors)
         if response is not None:
@@ -72,7 +72,8 @@ def messages_compose(request: HttpRequest) -> HttpResponse:
     elif action.startswith(("add_contact:", "add_list:", "remove:")):
         edit_entries(state, action)
     if query and action != "send":
-        found = composer.search(user, query)
+        # Email and fax go to contacts without a mobile too: the search keeps them.
+        found = composer.search(user, query, with_mobile=False)
     status = 402 if list(errors) == ["credit"] else 400 if errors else 200
     return _render(request, state, errors, typed=typed, query=query, found=found, status=status)
 
@@ -103,7 +104,7 @@ def _save_template(request: HttpRequest, state: ToolState, errors: dict[str, lis
     messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
 
 
-def _render(request, state: ToolState, errors, *, typed=None, query="", found=([], []), status=200) -> HttpResponse:
+def _render(request, state: ToolState, errors, *, typed=None, query="", found=None, status=200) -> HttpResponse:
     user = request.user
     plan = broadcast_plan(user=user, draft=state.draft)
     context = {
@@ -113,8 +114,7 @@ def _render(request, state: ToolState, errors, *, typed=None, query="", found=([
         "errors": errors,
         "typed": typed or {},
         "query": query,
-        "found_contacts": found[0],
-        "found_lists": found[1],
+        "results": found or composer.SearchResults(),
         "channels": Channel.choices,
         "plan": plan,
         "summary": channel_counts(plan),

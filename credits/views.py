@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -76,14 +77,17 @@ def quotas_page(request: HttpRequest) -> HttpResponse:
                 return redirect("quotas")
         status = 400
     summary = selectors.quota_summary(account=account)
-    history = selectors.usage_history(account=account)
-    labels = {"used": _("used"), "held": _("held"), "remaining": _("remaining")}
+    joined = timezone.localtime(request.user.date_joined).date()
+    history = charts.months_since(selectors.usage_history(account=account), joined)
+    labels = {"used": _("used"), "held": _("held"), "remaining": _("remaining"), "provision": _("provision")}
     context = {
         "account": account,
         "summary": summary,
         "segments": charts.quota_segments(summary, labels),
         "history": history,
         "bars": charts.history_bars(history),
+        "ticks": charts.value_ticks(history),
+        "axis_width": charts.AXIS_WIDTH,
         "bars_have_usage": any(month.total for month in history),
         "chart_width": charts.BAR_WIDTH,
         "history_height": charts.HISTORY_HEIGHT,

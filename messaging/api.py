@@ -15,6 +15,7 @@ from credits.services import InsufficientCredit
 from . import segments
 from .access import access_message
 from .models import Message
+from .selectors import MessageState, message_with_state
 from .services.accepting import message_cancel, message_send
 from .services.planning import SendRefused
 
@@ -63,14 +64,21 @@ class SendSerializer(serializers.Serializer):
 
 
 class RecipientOut(serializers.Serializer):
-    to = serializers.CharField(help_text="E.164")
-    status = serializers.CharField()
+    to = serializers.CharField(help_text="E.164 (empty for a skipped contact with no readable number)")
+    status = serializers.CharField(
+        help_text="queued, submitting, accepted, delivered, undelivered, expired, failed, canceled, unknown, or "
+        "skipped: a List member whose number cannot take SMS, not sent and holding no credit"
+    )
     reason = serializers.CharField(source="error_reason")
 
 
 class MessageOut(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=MessageState.values,
+        help_text="Derived from the recipients, as on the Sent SMS page: scheduled, sending, sent (all accepted "
+        "by the SMS centre), delivered, partly_failed, failed, canceled.",
+    )
     encoding = serializers.CharField()
     segments = serializers.IntegerField()
     credits_held = serializers.IntegerField()
@@ -92,9 +100,11 @@ SHORT = inline_serializer(
 
 
 def message_body(message: Message) -> dict:
+    message = message_with_state(message=message)
     return MessageOut(
         {
-            **{f: getattr(message, f) for f in ("id", "status", "encoding", "segments", "credits_held", "send_at")},
+            **{f: getattr(message, f) for f in ("id", "encoding", "segments", "credits_held", "send_at")},
+            "status": message.state,
             "recipients": message.recipients.order_by("id"),
         }
     ).data

@@ -11,11 +11,12 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Contact, ContactList, ContactPhone, User
+from accounts.models import Contact, ContactList, ContactPhone, PhoneLabel, User
 from accounts.phones import PhoneNumberError, parse_number
 from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible, list_members_reachable
 from credits.services import account_for
@@ -41,7 +42,7 @@ PLAIN_REPLACEMENTS = {
     "…": "...",
     "\u00a0": " ",
 }
-SEARCH_RESULTS = 10
+SEARCH_RESULTS = 20  # a page of the picker
 
 
 @dataclass
@@ -108,6 +109,16 @@ def add_number(state: ComposerState, typed: str, user: User) -> str:
 
 def replace_typographic(body: str) -> str:
     return "".join(PLAIN_REPLACEMENTS.get(char, char) for char in body)
+
+
+def counted_double(text: str, info: segments.SegmentInfo) -> list[str]:
+    """The characters that count as two: the GSM extension table (€ [ ] { } ...) in GSM-7,
+    characters outside the BMP (emoji) in UCS-2. The counter names them and says why."""
+    if info.encoding == segments.GSM7:
+        double = (char for char in text if char in segments.GSM_EXTENSION and char.isprintable())
+    else:
+        double = (char for char in text if segments.ucs2_cost(char) == 2)
+    return list(dict.fromkeys(double))[:10]
 
 
 def replaceable(info: segments.SegmentInfo) -> list[str]:
@@ -192,18 +203,70 @@ def cost_of(plan: SendPlan, user: User) -> Cost:
     return Cost(credits=credits, monthly=monthly, provision=credits - monthly, available=account.available)
 
 
-def search(user: User, query: str) -> tuple[list[Contact], list[ContactList]]:
+@dataclass(frozen=True)
+class SearchResults:
+    """What Search shows: contacts that have a mobile (grouped by address book in the page) and Lists."""
+
+    contacts: list[Contact] = field(default_factory=list)
+    lists: list[ContactList] = field(default_factory=list)
+    page: int = 1
+    has_next: bool = False
+    searched: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.contacts or self.lists)
+
+
+def search(user: User, query: str, page: int = 1, *, with_mobile: bool = True) -> SearchResults:
+    """Contacts (with a mobile, unless `with_mobile` is False) and Lists matching `query`;
+    an empty query lists them all, a page at a time.
+
+    "Click on Search to select recipients in your private or group Contacts": with an
+    empty box, every contact the user can send an SMS to, by address book, and every List.
+    The Messages tool passes with_mobile=False: its email and fax go to others too.
+    """
     query = query.strip()
-    if not query:
-        return [], []
-    contacts = list(contacts_search(user=user, query=query)[:SEARCH_RESULTS])
-    lists = list(contact_lists_visible(user=user).filter(name__icontains=query)[:SEARCH_RESULTS])
-    return contacts, lists
+    contacts = contacts_search(user=user, query=query)
+    if with_mobile:
+        mobile = ContactPhone.objects.filter(contact=OuterRef("pk"), label=PhoneLabel.MOBILE).exclude(e164="")
+        contacts = contacts.filter(Exists(mobile))
+    contacts = contacts.order_by("book__group__name", "book__name", "book_id", "name", "id")
+    page = max(page, 1)
+    start = (page - 1) * SEARCH_RESULTS
+    found = list(contacts[start : start + SEARCH_RESULTS + 1])
+    lists = contact_lists_visible(user=user).order_by("name")
+    if query:
+        lists = lists.filter(name__icontains=query)
+    return SearchResults(
+        contacts=found[:SEARCH_RESULTS],
+        lists=list(lists[:SEARCH_RESULTS]) if page == 1 else [],
+        page=page,
+        has_next=len(found) > SEARCH_RESULTS,
+        searched=True,
+    )
+
+
+def add_ticked(state: ComposerState, data: QueryDict) -> None:
+    """Add the contacts and Lists ticked in the search results (checked again when planned)."""
+    for value in data.getlist("pick_contact"):
+        if value.isdigit() and len(value) < 12 and int(value) not in state.contact_ids:
+            state.contact_ids.append(int(value))
+    for value in data.getlist("pick_list"):
+        if value.isdigit() and len(value) < 12 and int(value) not in state.list_ids:
+            state.list_ids.append(int(value))
 
 
 def send_at_from_local(state: ComposerState, user: User) -> tuple[dt.datetime | None, str]:
-    """The scheduled time as an aware datetime in the user's time zone, or the error to show."""
+    """The scheduled time as an aware datetime in the user's time zone, or the error to show.
+
+    A date with "Send later" off is refused, never sent at once: the person meant a time.
+    """
     if not state.send_later:
+        if state.send_at_local.strip():
+            return None, _(
+                "A date is filled in but “Send later” is off: switch “Send later” on to send at that time, "
+                "or clear the date to send now."
+            )
         return None, ""
     try:
         local = dt.datetime.fromisoformat(state.send_at_local)

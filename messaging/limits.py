@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 
-from .models import Recipient, SendingLimits
+from .models import Recipient, RecipientStatus, SendingLimits
 
 WINDOW = dt.timedelta(days=1)
 
@@ -54,7 +54,9 @@ class DailyLimit:
 
 
 def _sms_sent(user: User, since: dt.datetime) -> tuple[QuerySet, str]:
-    return Recipient.objects.filter(message__user=user, message__created_at__gte=since), "message__created_at"
+    # A skipped List member was never sent: it does not count against the day's SMS.
+    sent = Recipient.objects.filter(message__user=user, message__created_at__gte=since)
+    return sent.exclude(status=RecipientStatus.SKIPPED), "message__created_at"
 
 
 SMS_PER_DAY = DailyLimit(gettext_lazy("SMS"), "max_sms_per_day", "SMS_MAX_PER_DAY", _sms_sent)

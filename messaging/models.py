@@ -62,6 +62,8 @@ class RecipientStatus(models.TextChoices):
     FAILED = "failed", _("failed")
     CANCELED = "canceled", _("canceled")
     UNKNOWN = "unknown", _("unknown")
+    # A List member whose number cannot take SMS: written with its reason, never sent, no credit held.
+    SKIPPED = "skipped", _("skipped")
 
 
 # States only move forward: a late or repeated callback changes nothing.
@@ -75,6 +77,7 @@ RANK = {
     RecipientStatus.EXPIRED: 4,
     RecipientStatus.FAILED: 4,
     RecipientStatus.CANCELED: 4,
+    RecipientStatus.SKIPPED: 4,
 }
 FINAL = {s for s, rank in RANK.items() if rank == 4}
 

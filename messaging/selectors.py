@@ -1,27 +1,139 @@
-"""Reads for the delivery page and the Sent SMS history."""
+"""Reads for the delivery page and the Sent SMS history.
+
+A message's state (MessageState) is derived from its recipients by one SQL expression,
+`with_state()`: the Sent SMS list, its state filter, the message page and the API's
+message object all read it there, so they cannot disagree.
+"""
 
 import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 
-from .models import Message, Recipient, RecipientStatus
+from .models import Message, MessageStatus, Recipient, RecipientStatus
 
 PAID = {RecipientStatus.ACCEPTED, RecipientStatus.DELIVERED, RecipientStatus.UNDELIVERED, RecipientStatus.EXPIRED}
 GIVEN_BACK = {RecipientStatus.FAILED, RecipientStatus.CANCELED}
 IN_FLIGHT = {RecipientStatus.QUEUED, RecipientStatus.SUBMITTING}
+# Not delivered, for good: what makes a message "partly failed" or "failed".
+LOST = {RecipientStatus.UNDELIVERED, RecipientStatus.EXPIRED, RecipientStatus.FAILED, RecipientStatus.CANCELED}
+# Not finished for the message's state: `unknown` waits for review, so the message is not "sent" yet.
+UNSETTLED = IN_FLIGHT | {RecipientStatus.UNKNOWN}
+REPORTED = {RecipientStatus.DELIVERED, RecipientStatus.UNDELIVERED, RecipientStatus.EXPIRED}
+
+
+class MessageState:
+    """What a person is told about a whole message (the recipients' states summed up)."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"  # every recipient accepted by the SMS centre, delivery reports pending
+    DELIVERED = "delivered"
+    PARTLY_FAILED = "partly_failed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    choices = [
+        (SCHEDULED, _("scheduled")),
+        (SENDING, _("sending")),
+        (SENT, _("sent")),
+        (DELIVERED, _("delivered")),
+        (PARTLY_FAILED, _("partly failed")),
+        (FAILED, _("failed")),
+        (CANCELED, _("canceled")),
+    ]
+    values = [key for key, _label in choices]
+    labels = dict(choices)
+
+
+def with_state(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Annotate each message with `state`, its recipient counts and `state_label`-ready numbers.
+
+    `recipient_count` leaves skipped List members out: they were never sent. The counts
+    are correlated subqueries on the (message, status) index, evaluated only for the rows
+    of the page unless a filter on `state` needs them.
+    """
+    mine = Recipient.objects.filter(message=OuterRef("pk"))
+    return messages.annotate(
+        recipient_count=_count(mine.exclude(status=RecipientStatus.SKIPPED)),
+        unsettled_count=_count(mine.filter(status__in=UNSETTLED)),
+        delivered_count=_count(mine.filter(status=RecipientStatus.DELIVERED)),
+        lost_count=_count(mine.filter(status__in=LOST)),
+        skipped_count=_count(mine.filter(status=RecipientStatus.SKIPPED)),
+        state=Case(
+            When(status=MessageStatus.CANCELED, then=Value(MessageState.CANCELED)),
+            When(status=MessageStatus.SCHEDULED, then=Value(MessageState.SCHEDULED)),
+            When(unsettled_count__gt=0, then=Value(MessageState.SENDING)),
+            When(lost_count__gte=F("recipient_count"), then=Value(MessageState.FAILED)),
+            When(lost_count__gt=0, then=Value(MessageState.PARTLY_FAILED)),
+            When(delivered_count__gte=F("recipient_count"), then=Value(MessageState.DELIVERED)),
+            default=Value(MessageState.SENT),
+            output_field=CharField(),
+        ),
+    )
+
+
+def state_text(message: Message) -> str:
+    """The state in words, with how many were not delivered when some were: "partly failed (3 of 50 not delivered)"."""
+    label = str(MessageState.labels.get(message.state, message.state))
+    if message.state in (MessageState.PARTLY_FAILED, MessageState.FAILED) and message.recipient_count > 1:
+        detail = ngettext(
+            "%(lost)s of %(total)s not delivered", "%(lost)s of %(total)s not delivered", message.recipient_count
+        ) % {"lost": message.lost_count, "total": message.recipient_count}
+        return f"{label} ({detail})"
+    return label
+
+
+def recipient_state_labels(*, message: Message) -> dict[str, str]:
+    """Each recipient state's label on this message's page: a scheduled send's rows wait as "scheduled"."""
+    labels = {key: str(label) for key, label in RecipientStatus.choices}
+    if message.status == MessageStatus.SCHEDULED:
+        labels[RecipientStatus.QUEUED] = str(MessageState.labels[MessageState.SCHEDULED])
+    return labels
+
+
+def message_with_state(*, message: Message) -> Message:
+    """The message again, annotated by with_state() (the message page and the API)."""
+    found = with_state(Message.objects.filter(pk=message.pk)).get()
+    found.state_text = state_text(found)
+    return found
 
 
 @dataclass(frozen=True)
 class Progress:
-    total: int
+    total: int  # recipients sent to (skipped List members are not)
     by_state: dict[str, int]
     parts: int
+
+    @property
+    def accepted(self) -> int:
+        """Handed to the SMS centre (and paid), whatever its delivery report said since."""
+        return sum(self.by_state.get(s, 0) for s in PAID)
+
+    @property
+    def reported(self) -> int:
+        """Delivery reports received: delivered, not delivered or expired."""
+        return sum(self.by_state.get(s, 0) for s in REPORTED)
 
     @property
     def done(self) -> int:
@@ -54,13 +166,14 @@ def message_progress(*, message: Message) -> Progress:
     """Counts per state in one grouped query (the (message, status) index), whatever the size."""
     rows = message.recipients.order_by().values("status").annotate(n=Count("id"))
     by_state = {row["status"]: row["n"] for row in rows}
-    return Progress(total=sum(by_state.values()), by_state=by_state, parts=message.segments)
+    sent_to = sum(n for state, n in by_state.items() if state != RecipientStatus.SKIPPED)
+    return Progress(total=sent_to, by_state=by_state, parts=message.segments)
 
 
 def messages_search(
     *, user: User, query: str = "", state: str = "", since: dt.date | None = None, until: dt.date | None = None
 ) -> QuerySet[Message]:
-    """The user's messages, newest first, each with its recipient count and delivered count."""
+    """The user's messages, newest first, each with its state and recipient counts (with_state)."""
     found = Message.objects.filter(user=user)
     if query:
         recipients = Recipient.objects.filter(message=OuterRef("pk"))
@@ -69,20 +182,26 @@ def messages_search(
         if len(digits) >= 3:
             matches |= Exists(recipients.filter(to__contains=digits))
         found = found.filter(matches)
-    if state:
-        found = found.filter(Exists(Recipient.objects.filter(message=OuterRef("pk"), status=state)))
     zone = timezone.get_current_timezone()
     if since:
         found = found.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone))
     if until:
         found = found.filter(created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
-    return found.annotate(
-        recipient_count=_count(Recipient.objects.filter(message=OuterRef("pk"))),
-        delivered_count=_count(Recipient.objects.filter(message=OuterRef("pk"), status__in=PAID)),
-    ).order_by("-created_at", "-id")
+    found = with_state(found)
+    if state:
+        found = found.filter(state=state)
+    return found.order_by("-created_at", "-id")
 
 
 def _count(recipients: QuerySet) -> Coalesce:
     """A correlated COUNT: evaluated for the rows of the page only, not for the whole history."""
     counted = recipients.order_by().values("message").annotate(n=Count("id")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def messages_recent(*, user: User, limit: int = 5) -> list[Message]:
+    """The user's last SMS with their state (home page)."""
+    recent = list(with_state(Message.objects.filter(user=user)).order_by("-created_at", "-id")[:limit])
+    for message in recent:
+        message.state_text = state_text(message)
+    return recent

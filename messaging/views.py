@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -30,7 +31,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     """New SMS. Buttons post back here with an `action`; Send sends, the others edit the form."""
     user = request.user
     errors: dict[str, list[str]] = {}
-    results: tuple[list, list] = ([], [])
+    results = composer.SearchResults()
     if request.method == "GET":
         state = composer.ComposerState.from_data(request.GET.copy())
         if error := composer.prefill(state, request.GET, user):
@@ -56,12 +57,18 @@ def compose(request: HttpRequest) -> HttpResponse:
             typed = ""
     elif action == "add" or action == "search":
         results = composer.search(user, query)
+    elif action.startswith("search_page:"):
+        results = composer.search(user, query, _page_number(action.partition(":")[2]))
     elif action == "fix_quotes":
         state.body = composer.replace_typographic(state.body)
+    elif action == "add_ticked":
+        composer.add_ticked(state, request.POST)
     elif action.startswith(("add_contact:", "add_list:", "remove:")):
         _edit_recipients(state, action)
-    if query and action != "send" and not any(results):
-        results = composer.search(user, query)  # keep the search results while picking from them
+    shown = request.POST.get("search_page", "")
+    if action != "send" and not results and (query or shown):
+        # Keep the results (and their page) while picking from them.
+        results = composer.search(user, query, _page_number(shown))
     return _render_composer(request, state, errors, results, typed=typed, query=query, status=status)
 
 
@@ -105,6 +112,10 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
     return redirect("sms_detail", message_id=message.pk)
 
 
+def _page_number(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 6 else 1
+
+
 def _edit_recipients(state: composer.ComposerState, action: str) -> None:
     kind, _sep, value = action.partition(":")
     if kind == "add_contact" and value.isdigit() and int(value) not in state.contact_ids:
@@ -128,6 +139,8 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
         "info": plan.info,
         "cost": composer.cost_of(plan, user),
         "replaceable": composer.replaceable(plan.info),
+        "double": composer.counted_double(plan.text, plan.info),
+        "max_parts": settings.SMS_MAX_PARTS,
         "highlighted": composer.highlighted(plan.text, plan.info.ucs2_characters),
         "recipient_count": len(plan.recipients),
     }
@@ -140,8 +153,8 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
         "errors": errors,
         "typed": typed,
         "query": query,
-        "found_contacts": results[0],
-        "found_lists": results[1],
+        "results": results,
+        "picker_ticks": True,
         **_counter_context(state, request.user),
     }
     return render(request, "messaging/compose.html", context, status=status)
@@ -150,15 +163,21 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
 @login_required
 def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     """Each recipient's state, a progress bar and the credit, refreshing itself until done."""
-    message = access_message(request.user, message_id)
+    message = selectors.message_with_state(message=access_message(request.user, message_id))
     progress = selectors.message_progress(message=message)
     recipients = message.recipients.select_related("contact").order_by("id")
     state = request.GET.get("state", "")
     if state in RecipientStatus.values:
         recipients = recipients.filter(status=state)
     page = Paginator(recipients, RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = selectors.recipient_state_labels(message=message)
+    page.object_list = list(page.object_list)
+    for recipient in page.object_list:
+        recipient.state_label = labels[recipient.status]
     state_counts = [
-        (key, label, progress.by_state[key]) for key, label in RecipientStatus.choices if progress.by_state.get(key)
+        (key, labels[key], progress.by_state[key])
+        for key, _label in RecipientStatus.choices
+        if progress.by_state.get(key)
     ]
     context = {
         "message": message,
@@ -194,17 +213,20 @@ def history(request: HttpRequest) -> HttpResponse:
     found = selectors.messages_search(
         user=request.user,
         query=query,
-        state=state if state in RecipientStatus.values else "",
+        state=state if state in selectors.MessageState.values else "",
         since=since,
         until=until,
     )
     page = Paginator(found, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for message in page.object_list:
+        message.state_text = selectors.state_text(message)
     context = {
         "page": page,
         "query": query,
         "state": state,
         "since": since,
         "until": until,
-        "states": RecipientStatus.choices,
+        "states": selectors.MessageState.choices,
     }
     return render(request, "messaging/history.html", context)

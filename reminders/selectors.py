@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.selectors import visible_scope
 
 from . import occurrences
-from .models import Calendar, Event, EventStatus, Reminder, ReminderFiring
+from .models import AgendaSubscription, Calendar, Event, EventStatus, Reminder, ReminderFiring
 
 MAX_OCCURRENCES = 2_000  # per window: a month view of daily events in many calendars stays bounded
 
@@ -54,6 +54,20 @@ def occurrences_between(*, user: User, since: dt.datetime, until: dt.datetime) -
                 found.append(Occurrence(event, start, start + duration))
     found.sort(key=lambda occurrence: (occurrence.start, occurrence.event.title))
     return found[:MAX_OCCURRENCES]
+
+
+def reminders_next(*, user: User, limit: int = 5) -> list[Reminder]:
+    """The user's next reminders to fire, soonest first, on events the user still sees (home page)."""
+    return list(
+        Reminder.objects.filter(user=user, next_fire_at__isnull=False, event__in=events_visible(user=user))
+        .select_related("event")
+        .order_by("next_fire_at", "id")[:limit]
+    )
+
+
+def agenda_enabled(*, user: User) -> AgendaSubscription | None:
+    """The user's agenda by SMS when it is on (home page), else None."""
+    return AgendaSubscription.objects.filter(user=user, enabled=True).first()
 
 
 def reminders_still_visible(*, reminders: list[Reminder]) -> set[int]:

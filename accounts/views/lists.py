@@ -9,7 +9,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import forms as f
 from ..access import access_contact, access_contact_list, access_list_member
 from ..phones import PhoneNumberError
-from ..selectors import contact_lists_visible, contacts_search, list_members_reachable, list_members_unreachable_count
+from ..selectors import (
+    contact_lists_visible,
+    contacts_search,
+    list_member_mobile,
+    list_members_reachable,
+    list_members_unreachable_count,
+)
 from ..services import (
     ListMemberError,
     SharedDataMoveRefused,
@@ -101,16 +107,21 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
                 entry_form.add_error("entry", str(error))
             else:
                 messages.success(request, _("%(member)s added.") % {"member": member})
+                _warn_if_no_sms(request, member)
                 return redirect("list_detail", list_id=contact_list.pk)
         status = 400
     search = f.ContactSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     candidates = contacts_search(user=request.user, query=query)[:PICKER_SIZE] if query else []
     members = list_members_reachable(user=request.user, contact_list=contact_list).select_related("contact")
+    page = Paginator(members.prefetch_related("contact__phones"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for member in page.object_list:
+        member.no_sms_reason = list_member_mobile(member)[1] if (member.contact_id or member.phone) else ""
     context = {
         "list": contact_list,
         "unreachable": list_members_unreachable_count(user=request.user, contact_list=contact_list),
-        "page": Paginator(members, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
         "entry_form": entry_form,
         "search": search,
         "query": query,
@@ -119,17 +130,31 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     return render(request, "accounts/list_detail.html", context, status=status)
 
 
+def _warn_if_no_sms(request: HttpRequest, member) -> None:
+    """Said when the member is added, not discovered at the next send (which skips it)."""
+    if not (member.contact_id or member.phone):
+        return
+    _number, reason = list_member_mobile(member)
+    if reason:
+        messages.warning(
+            request,
+            _("%(member)s cannot receive SMS (%(reason)s): SMS sent to this List will skip it.")
+            % {"member": member, "reason": reason},
+        )
+
+
 @login_required
 @require_POST
 def list_add_contact(request: HttpRequest, list_id: int, contact_id: int) -> HttpResponse:
     contact_list = access_contact_list(request.user, list_id)
     contact = access_contact(request.user, contact_id)
     try:
-        list_member_add_contact(contact_list=contact_list, contact=contact)
+        member = list_member_add_contact(contact_list=contact_list, contact=contact)
     except ListMemberError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("%(member)s added.") % {"member": contact})
+        _warn_if_no_sms(request, member)
     return redirect("list_detail", list_id=contact_list.pk)
 
 

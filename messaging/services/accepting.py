@@ -39,6 +39,7 @@ from .planning import (
     Problem,
     SendPlan,
     SendRefused,
+    SkippedRecipient,
     body_problems,
     compose_text,
     limits_for,
@@ -123,6 +124,7 @@ def _message_write(
         )
         credits_hold(account=account, amount=plan.credits, reference=message.hold_reference)
         ids = _insert_recipients(message, plan.recipients, now if immediate else None)
+        _insert_skipped(message, plan.skipped)
         if immediate:
             transaction.on_commit(lambda: _enqueue_send(message.pk, ids))
     return message
@@ -265,6 +267,21 @@ def _enqueue_send(message_id: int, ids: list[int]) -> None:
 
 def _insert_recipients(message: Message, planned: list[PlannedRecipient], due: dt.datetime | None) -> list[int]:
     return _insert_recipient_rows([(message.pk, p.to, p.contact_id) for p in planned], due)
+
+
+def _insert_skipped(message: Message, skipped: list[SkippedRecipient]) -> None:
+    """The List members that cannot take SMS, kept with their reason so the message page and the
+    API say who did not get it and why. Never queued: no worker claims them, no credit is held."""
+    Recipient.objects.bulk_create(
+        Recipient(
+            message=message,
+            to=s.to,
+            contact_id=s.contact_id,
+            status=RecipientStatus.SKIPPED,
+            error_reason=s.reason[:300],
+        )
+        for s in skipped
+    )
 
 
 def _insert_recipient_rows(rows: list[tuple[int, str, int | None]], due: dt.datetime | None) -> list[int]:

@@ -3,6 +3,12 @@
     message_plan()      who would get the SMS, what it costs, and every problem, per input;
                         writes nothing (the composer's preview is this plan)
 
+A number or contact given directly that cannot take SMS is a problem (the send is
+refused, naming it). A List member that cannot is skipped instead, with its reason
+(accounts.selectors.list_member_mobile, the rule the Messages tool uses too): the
+others get the SMS and only they are counted and paid. A send where nobody is
+reachable is still refused.
+
 The accepting stage (accepting.py) writes a plan that has no problem.
 """
 
@@ -16,13 +22,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, User
-from accounts.phones import PhoneNumberError, format_international, parse_number
-from accounts.selectors import contact_lists_visible, contacts_visible, list_members_reachable
+from accounts.phones import PhoneNumberError, parse_number
+from accounts.selectors import (
+    contact_lists_visible,
+    contact_mobile,
+    contacts_visible,
+    list_member_mobile,
+    list_members_reachable,
+)
 
 from .. import segments
 from ..models import SendingLimits
 
 ALLOWED_CONTROL = {"\n", "\r"}
+# The counter counts this much of a text, the composer's field and the API's limit: past
+# 10 parts it shows the real count (and that it is too long), not the count of a cut text.
+COUNTED_CHARACTERS = 20_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,16 @@ class PlannedRecipient:
     name: str = ""
 
 
+@dataclass(frozen=True)
+class SkippedRecipient:
+    """A List member that cannot take SMS: written as a `skipped` recipient, never sent, no credit."""
+
+    to: str  # E.164, or "" when the contact has no readable number
+    label: str  # "Team: +32 2 555 12 12" or "Team: Office Desk"
+    reason: str
+    contact_id: int | None = None
+
+
 @dataclass
 class SendPlan:
     """What a send would be: used by message_send and by the composer's preview."""
@@ -58,6 +83,7 @@ class SendPlan:
     recipients: list[PlannedRecipient] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedRecipient] = field(default_factory=list)
 
     @property
     def credits(self) -> int:
@@ -75,49 +101,57 @@ def message_plan(
 ) -> SendPlan:
     """Check every input and work out recipients, text, parts and credits; writes nothing."""
     text = compose_text(body=body, user=user, with_signature=with_signature)
-    plan = SendPlan(text=text, info=segments.count(text[: max_characters() + 1]))
+    plan = SendPlan(text=text, info=segments.count(text[:COUNTED_CHARACTERS]))
     plan.problems += body_problems(body, text, plan.info)
     limits = limits_for(user)
     found: dict[str, PlannedRecipient] = {}
 
-    def add(raw: str, field_name: str, contact: Contact | None = None, label: str = "") -> None:
+    def add(raw: str, contact: Contact | None = None) -> str:
+        """Add one number; returns why it cannot be used ("" when added)."""
         try:
             parsed = parse_number(raw, default_region=user.default_country or None, require_mobile=True)
         except PhoneNumberError as error:
-            plan.problems.append(Problem(field_name, (label or raw)[:60], str(error)))
-            return
+            return str(error)
         if limits.countries and parsed.region not in limits.countries:
-            plan.problems.append(
-                Problem(
-                    field_name,
-                    (label or raw)[:60],
-                    _("%(number)s: SMS to this country are not allowed here.") % {"number": parsed.international},
-                )
-            )
-            return
+            return _("%(number)s: SMS to this country are not allowed here.") % {"number": parsed.international}
         plan.warnings += [w for w in parsed.warnings if w not in plan.warnings]
         # The same number from several inputs is one recipient, named after a contact if any names it.
         if parsed.e164 not in found or (contact and found[parsed.e164].contact_id is None):
             found[parsed.e164] = PlannedRecipient(
                 parsed.e164, contact.pk if contact else None, contact.name if contact else ""
             )
+        return ""
 
     for raw in to:
-        add(str(raw), "to")
+        if reason := add(str(raw)):
+            plan.problems.append(Problem("to", str(raw)[:60], reason))
     contacts = objects_visible_by_id(
         contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan.problems
     )
     for contact in contacts:
-        _add_contact(contact, add, plan)
+        number, reason = contact_mobile(contact)
+        reason = reason or add(number, contact=contact)
+        if reason:
+            plan.problems.append(Problem("contacts", contact.name, reason))
     lists = objects_visible_by_id(contact_lists_visible(user=user), list_ids, "lists", plan.problems)
+    skipped: dict[str, SkippedRecipient] = {}
     for contact_list in lists:
         members = list_members_reachable(user=user, contact_list=contact_list)
         for member in members.select_related("contact").prefetch_related("contact__phones"):
-            if member.contact_id:
-                _add_contact(member.contact, add, plan, list_name=contact_list.name)
-            elif member.phone:
-                add(member.phone, "lists", label=f"{contact_list.name}: {format_international(member.phone)}")
+            if not member.contact_id and not member.phone:
+                continue  # an email address: the Messages tool's, not an SMS recipient
+            number, reason = list_member_mobile(member)
+            reason = reason or add(number, contact=member.contact)
+            key = f"contact:{member.contact_id}" if member.contact_id else member.phone
+            if reason and key not in skipped:
+                to = member.phone or _first_number(member.contact)
+                skipped[key] = SkippedRecipient(to[:16], f"{contact_list.name}: {member}", reason, member.contact_id)
     plan.recipients = list(found.values())
+    reached = {r.to for r in plan.recipients}
+    plan.skipped = [s for s in skipped.values() if not s.to or s.to not in reached]
+    if not plan.recipients and plan.skipped:
+        # Nobody to send to: the send is refused, and each skip says why.
+        plan.problems += [Problem("lists", s.label[:60], s.reason) for s in plan.skipped]
     if not plan.recipients and not plan.problems:
         plan.problems.append(Problem("to", "", _("Add at least one recipient.")))
     if len(plan.recipients) > limits.max_recipients:
@@ -174,7 +208,7 @@ def body_problems(body: str, text: str, info: segments.SegmentInfo) -> list[Prob
             Problem("body", "", _("The text contains control characters (%(names)s): remove them.") % {"names": names})
         ]
     if len(text) > max_characters() or info.segments > settings.SMS_MAX_PARTS:
-        parts = info.segments if len(text) <= max_characters() else len(segments.split(text[:200_000]))
+        parts = info.segments if len(text) <= COUNTED_CHARACTERS else len(segments.split(text[:200_000]))
         return [
             Problem(
                 "body",
@@ -216,10 +250,6 @@ def objects_visible_by_id(queryset, ids: Sequence[int], field_name: str, problem
     return [found[i] for i in wanted if i in found]
 
 
-def _add_contact(contact: Contact, add, plan: SendPlan, list_name: str = "") -> None:
-    usable = [phone for phone in contact.phones.all() if phone.sms_refusal is None]
-    if usable:
-        add(usable[0].e164, "lists" if list_name else "contacts", contact=contact)
-        return
-    where = f"{list_name}: {contact.name}" if list_name else contact.name
-    plan.problems.append(Problem("lists" if list_name else "contacts", where, _("has no mobile number.")))
+def _first_number(contact: Contact) -> str:
+    """The number a skipped contact is shown with (its first readable one), or ""."""
+    return next((phone.e164 for phone in contact.phones.all() if phone.e164), "")

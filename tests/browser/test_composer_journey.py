@@ -54,10 +54,10 @@ def test_compose_to_a_number_a_contact_and_a_list_and_watch_it_go_out(page, work
 
     page.get_by_label("Contacts and Lists").fill("bob")
     page.get_by_role("button", name="Search").click()
-    page.get_by_test_id("search-results").get_by_role("button", name="Add").click()
+    page.get_by_test_id("search-results").get_by_role("button", name="Add Bob Janssens").click()
     page.get_by_label("Contacts and Lists").fill("team")
     page.get_by_role("button", name="Search").click()
-    page.get_by_test_id("search-results").get_by_role("button", name="Add").click()
+    page.get_by_test_id("search-results").get_by_role("button", name="Add List Team").click()
     expect(recipients).to_contain_text("Bob Janssens")
     expect(recipients).to_contain_text("List: Team")
 
@@ -72,7 +72,7 @@ def test_compose_to_a_number_a_contact_and_a_list_and_watch_it_go_out(page, work
 
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/sms/\d+/$"))
-    expect(page.get_by_test_id("progress-text")).to_contain_text("4 of 4 recipients answered", timeout=30_000)
+    expect(page.get_by_test_id("progress-text")).to_contain_text("4 of 4 accepted by the SMS centre", timeout=30_000)
     expect(page.get_by_test_id("progress-text")).to_contain_text("accepted by the SMS centre: 4")
     assert page.get_by_test_id("progress").get_attribute("value") == "4"
     expect(page.get_by_test_id("credit")).to_have_text("Credit: 4 used, 0 given back, 0 still held.")
@@ -98,3 +98,22 @@ def test_cancel_a_scheduled_send_and_see_the_credit_back(page, worker, ann):
     figures = page.get_by_test_id("figures")
     expect(figures).to_contain_text(re.compile(r"Held for sends in progress\s*0"))
     expect(figures).to_contain_text(re.compile(r"Remaining \(lost at the end of the month\)\s*20"))
+
+
+def test_picking_a_date_turns_send_later_on_and_the_counter_says_over_the_limit(page, ann):
+    """Issue 17, items 4 and 5: what a person sees while filling the composer."""
+    user, _bob = ann
+    log_in(page, user)
+    page.goto("/sms/new/")
+    switch = page.get_by_role("switch", name="Send later")
+    expect(switch).not_to_be_checked()
+    page.locator("#id_send_at").fill("2030-01-15T09:30")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    expect(page.locator("#id_send_at")).to_have_value("")
+    page.get_by_label("Message").fill("a" * 1600)
+    page.get_by_label("Message").press("End")
+    page.get_by_label("Message").press_sequentially("€", delay=20)
+    expect(page.get_by_test_id("over-limit")).to_contain_text("at most 10")
+    expect(page.get_by_test_id("parts")).to_contain_text("11 parts")
+    expect(page.get_by_test_id("double")).to_contain_text("€")

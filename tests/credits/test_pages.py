@@ -199,3 +199,39 @@ def test_a_non_numeric_threshold_is_refused(logged_in, account):
     response = logged_in.post(reverse("quotas"), {"threshold": "ten"})
     assert response.status_code == 400
     assert "Enter a whole number" in response.content.decode()
+
+
+# Issue 17, item 8: the Quotas graph shows both kinds of credit, readably, in every language.
+
+
+def test_quotas_graph_shows_provision_a_value_axis_and_month_names(logged_in, user, account):
+    import re
+
+    from django.utils import timezone
+
+    credits_grant(account=account, amount=7, reason="gift", actor=None)
+    page = logged_in.get(reverse("quotas")).content.decode()
+    assert re.search(r'<rect class="seg-provision"[^>]*width="[\d.]+"', page)  # provision beside the quota
+    assert 'data-testid="value-axis"' in page
+    assert account.period_start.strftime("%b %Y") in page  # "Dec 2026", not "Dec 26"
+    lost_on = account.period_end
+    assert f"Unused quota is lost on {lost_on.day} {lost_on.strftime('%b %Y')}" in page
+    assert timezone.localdate()  # the page answered in the user's zone
+
+
+def test_quotas_graph_has_no_month_before_the_user_existed(logged_in, user, account):
+    page = logged_in.get(reverse("quotas")).content.decode()
+    assert page.count('class="month"') == 1  # joined this period: one bar, not twelve
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "de"])
+def test_numbers_inside_the_svg_are_never_localised(logged_in, user, account, language):
+    import re
+
+    user.language = language
+    user.save()
+    hold = credits_hold(account=account, amount=30, reference="message:1")
+    credits_capture(hold=hold, amount=20, reference="recipient:1:1")
+    page = logged_in.get(reverse("quotas")).content.decode()
+    assert 'width="120.0"' in page
+    assert not re.search(r'(?:x|y|width|height|x1|x2|y1|y2)="-?\d+,\d+"', page)

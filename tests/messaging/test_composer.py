@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import ContactList, ListMember
 from credits.models import CreditAccount, Hold
-from messaging.models import Message, MessageStatus, RecipientStatus
+from messaging.models import Message, MessageStatus
 from messaging.services.accepting import message_send
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, ContactPhoneFactory
 
 URL = reverse("sms_compose")
 
@@ -184,7 +184,7 @@ def test_the_message_page_shows_states_progress_and_credit(client_, sender, locm
 def test_the_message_page_refreshes_itself_while_sending(client_, sender):
     message = message_send(user=sender, body="hi", to=["+32475123456"])  # not dispatched yet
     page = client_.get(reverse("sms_detail", args=[message.pk])).content.decode()
-    assert 'hx-trigger="every 2s"' in page and "0 of 1 recipients answered" in page
+    assert 'hx-trigger="every 2s"' in page and "0 of 1 accepted by the SMS centre" in page
 
 
 def test_history_is_searchable_and_filterable(client_, sender, bob, run_on_commit):
@@ -201,7 +201,7 @@ def test_history_is_searchable_and_filterable(client_, sender, bob, run_on_commi
     assert bodies(q="janssens") == {"Lunch on Friday"}  # contact name
     assert bodies(q="0033 6 12") == {"Board meeting"}  # number, typed any way
     assert bodies(q="board") == {"Board meeting"}  # text
-    assert bodies(state=RecipientStatus.QUEUED) == {"Old news"}
+    assert bodies(state="sending") == {"Old news"}  # not dispatched yet
     assert bodies(since=(timezone.localdate() - dt.timedelta(days=7)).isoformat()) == {
         "Lunch on Friday",
         "Board meeting",
@@ -223,3 +223,74 @@ def test_a_list_with_members_is_one_entry_with_its_count(client_, sender, bob):
     ListMember.objects.create(contact_list=team, phone="+33612345678")
     page = client_.post(URL, form(action=f"add_list:{team.pk}", body="hi")).content.decode()
     assert "List: Team" in page and "2 members" in page and "2 recipients" in page
+
+
+# Issue 17: send later is safe (item 4), the counter past 10 parts (item 5), the help page's steps (item 6).
+
+
+def test_a_date_without_send_later_is_refused_not_sent_at_once(client_, sender):
+    when = (timezone.now() + dt.timedelta(days=1)).astimezone(zoneinfo.ZoneInfo("Europe/Brussels"))
+    response = client_.post(URL, form(body="later?", to="+32475123456", send_at=when.strftime("%Y-%m-%dT%H:%M")))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Send later" in page and 'id="send-at-error"' in page and "switch" in page
+    assert not Message.objects.exists()
+    assert 'src="/static/js/composer.js"' in page  # picking a date turns the switch on
+
+
+@pytest.mark.parametrize(
+    ("body", "parts"),
+    [("a" * 1600, 11), ("€" * 1600, 22)],
+    ids=["gsm-1600", "euro-1600"],
+)
+def test_the_counter_shows_the_real_parts_past_the_limit_and_says_it_is_over(client_, body, parts):
+    counter = client_.post(reverse("sms_counter"), form(body=body, with_signature="", to="+32475123456"))
+    page = counter.content.decode()
+    assert f"{parts} parts" in page
+    assert 'data-testid="over-limit"' in page and "at most 10" in page
+    sent = client_.post(URL, form(body=body, with_signature="", to="+32475123456")).content.decode()
+    assert f"The text takes {parts} parts" in sent
+
+
+def test_the_counter_says_why_euro_and_emoji_count_double(client_):
+    euro = client_.post(reverse("sms_counter"), form(body="5 €", with_signature="")).content.decode()
+    assert 'data-testid="double"' in euro and "€" in euro and "two" in euro
+    emoji = client_.post(reverse("sms_counter"), form(body="Hi 😀", with_signature="")).content.decode()
+    assert 'data-testid="double"' in emoji and "emoji" in emoji.lower()
+    plain = client_.post(reverse("sms_counter"), form(body="Hi", with_signature="")).content.decode()
+    assert 'data-testid="double"' not in plain and 'data-testid="over-limit"' not in plain
+
+
+def test_search_with_an_empty_box_lists_contacts_with_a_mobile_by_book_and_lists_to_tick(client_, sender, bob):
+    from accounts.services import PhoneEntry, address_books_ensure, contact_save
+
+    book = address_books_ensure(user=sender)[0]
+    desk = contact_save(
+        book=book, name="Desk Only", phone_entries=[PhoneEntry(label="work", raw="+32 2 555 13 13", e164="+3225551313")]
+    )
+    team = ContactList.objects.create(owner=sender, name="Team")
+    page = client_.post(URL, form(action="search", q="")).content.decode()
+    assert f'name="pick_contact" value="{bob.pk}"' in page and f'name="pick_list" value="{team.pk}"' in page
+    assert f'value="{desk.pk}"' not in page  # no mobile: nothing to send to
+    assert f'data-testid="book-{book.pk}"' in page
+    page = client_.post(
+        URL, form(action="add_ticked", pick_contact=[bob.pk], pick_list=[team.pk], q="")
+    ).content.decode()
+    assert f'name="contact" value="{bob.pk}"' in page and f'name="list" value="{team.pk}"' in page
+
+
+def test_a_large_book_is_paged_in_the_picker(client_, sender):
+    from accounts.services import address_books_ensure
+
+    book = address_books_ensure(user=sender)[0]
+    for n in range(45):
+        ContactPhoneFactory(contact=ContactFactory(book=book, name=f"Person {n:02d}"), e164=f"+324751{n:05d}")
+    first = client_.post(URL, form(action="search", q="")).content.decode()
+    assert first.count('name="pick_contact"') == 20 and 'value="search_page:2"' in first
+    third = client_.post(URL, form(action="search_page:3", q="")).content.decode()
+    assert third.count('name="pick_contact"') == 5 and "Person 44" in third
+
+
+def test_mobile_numbers_in_the_contacts_list_link_to_the_composer(client_, sender, bob):
+    page = client_.get(reverse("contact_index")).content.decode()
+    assert f'href="{URL}?to=%2B32486112233"' in page

@@ -118,7 +118,7 @@ def test_other_peoples_contacts_and_lists_are_unknown(sender):
 
 def test_a_contact_without_a_mobile_number_is_named(sender, bob):
     bob.phones.update(label="home")
-    with pytest.raises(SendRefused, match="Bob Janssens: has no mobile number"):
+    with pytest.raises(SendRefused, match="Bob Janssens: labelled home, not mobile"):
         message_send(user=sender, body="hi", contact_ids=[bob.pk])
 
 
