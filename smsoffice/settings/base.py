@@ -230,7 +230,11 @@ LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "smsoffice.observability.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "smsoffice.observability.RequestIdFilter"},
+        # Forms with errors (a view's own 400) at INFO, beat's periodic ticks at DEBUG.
+        "routine": {"()": "smsoffice.observability.RoutineLogFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
         "json": {"()": "smsoffice.observability.JsonFormatter"},
@@ -244,6 +248,10 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},
+        "django.request": {"filters": ["routine"]},
+        "celery.beat": {"filters": ["routine"]},
+        "celery.app.trace": {"filters": ["routine"]},
+        "celery.worker.strategy": {"filters": ["routine"]},
     },
 }
 
