@@ -62,7 +62,18 @@ def compose(request: HttpRequest) -> HttpResponse:
         _edit_recipients(state, action)
     if query and action != "send" and not any(results):
         results = composer.search(user, query)  # keep the search results while picking from them
-    return _render_composer(request, state, errors, results, typed=typed, query=query, status=status)
+    return _render_composer(
+        request, state, errors, results, typed=typed, query=query, status=status, focus=_focus_after(action)
+    )
+
+
+def _focus_after(action: str) -> str:
+    """The field a keyboard user was in before this post-back: the page puts the focus back there."""
+    if action == "add" or action.startswith("remove:"):
+        return "mobile"
+    if action == "search" or action.startswith(("add_contact:", "add_list:")):
+        return "q"
+    return ""
 
 
 @login_required
@@ -133,8 +144,9 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
     }
 
 
-def _render_composer(request, state, errors, results, *, typed="", query="", status=200) -> HttpResponse:
+def _render_composer(request, state, errors, results, *, typed="", query="", status=200, focus="") -> HttpResponse:
     context = {
+        "focus": focus,
         "state": state,
         "rows": composer.recipient_rows(state, request.user),
         "errors": errors,
