@@ -151,6 +151,8 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         indexes = [models.Index(fields=["account", "-id"], name="ledger_account_recent")]
         constraints = [
             # A repeated capture, release or grant for the same reference writes nothing.

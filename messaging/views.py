@@ -18,7 +18,7 @@ from . import composer, selectors
 from .access import access_message
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
-from .services.planning import SendRefused
+from .services.planning import RECIPIENT_FIELDS, SendRefused
 
 RECIPIENTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 25
@@ -102,11 +102,12 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
         )
     except SendRefused as refused:
         for problem in refused.problems:
-            field = {"to": "recipients", "contacts": "recipients", "lists": "recipients"}.get(
-                problem.field, problem.field
-            )
+            # A recipient's problem names it (what was typed, a contact); the others' reasons
+            # say all (a send time's value is ISO 8601, for the API, not for reading).
+            is_recipient = problem.field in RECIPIENT_FIELDS
+            field = "recipients" if is_recipient else problem.field
             errors.setdefault(field, []).append(
-                f"{problem.value}: {problem.reason}" if problem.value else problem.reason
+                f"{problem.value}: {problem.reason}" if problem.value and is_recipient else problem.reason
             )
         return None
     except InsufficientCredit as short:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, User
@@ -62,6 +62,10 @@ class SendPlan:
     @property
     def credits(self) -> int:
         return self.info.segments * len(self.recipients)
+
+
+# The fields of a Problem that name recipients (what was typed, a contact, a List).
+RECIPIENT_FIELDS = ("to", "contacts", "lists")
 
 
 def message_plan(
@@ -118,7 +122,8 @@ def message_plan(
             elif member.phone:
                 add(member.phone, "lists", label=f"{contact_list.name}: {format_international(member.phone)}")
     plan.recipients = list(found.values())
-    if not plan.recipients and not plan.problems:
+    # An empty send names everything missing at once: the text and the recipients.
+    if not plan.recipients and not any(p.field in RECIPIENT_FIELDS for p in plan.problems):
         plan.problems.append(Problem("to", "", _("Add at least one recipient.")))
     if len(plan.recipients) > limits.max_recipients:
         plan.problems.append(
@@ -191,10 +196,20 @@ def send_at_problems(send_at: dt.datetime | None, now: dt.datetime) -> list[Prob
         return []
     if timezone.is_naive(send_at):
         return [Problem("send_at", str(send_at), _("Give the time with its time zone."))]
+    # The value stays ISO 8601 for the API; the reason names the time as the person reads it.
+    when = formats.date_format(timezone.localtime(send_at), "SHORT_DATETIME_FORMAT")
     if send_at <= now:
-        return [Problem("send_at", send_at.isoformat(), _("The send time is in the past."))]
+        return [
+            Problem("send_at", send_at.isoformat(), _("%(when)s is in the past: pick a later time.") % {"when": when})
+        ]
     if send_at > now + dt.timedelta(days=366):
-        return [Problem("send_at", send_at.isoformat(), _("The send time is more than a year away."))]
+        return [
+            Problem(
+                "send_at",
+                send_at.isoformat(),
+                _("%(when)s is more than a year away: pick a time within a year.") % {"when": when},
+            )
+        ]
     return []
 
 
