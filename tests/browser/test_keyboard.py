@@ -14,7 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_focus_returns_to_the_field_after_add_and_after_search(page):
     user = UserFactory(default_country="BE")
     book = address_books_ensure(user=user)[0]
-    contact_save(book=book, name="Bob Janssens", phone_entries=[PhoneEntry(label="mobile", raw="+32475123456", e164="+32475123456")])
+    contact_save(
+        book=book,
+        name="Bob Janssens",
+        phone_entries=[PhoneEntry(label="mobile", raw="+32475123456", e164="+32475123456")],
+    )
     log_in(page, user)
     page.goto("/sms/new/")
 
