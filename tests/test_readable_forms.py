@@ -141,3 +141,29 @@ def test_no_template_or_message_writes_plurals_with_parentheses():
         str(path) for path in modules if re.search(r"gettext(_lazy)?\(\s*[\"'][^\"']*[a-z]\(s\)", path.read_text())
     ]
     assert offenders == []
+
+
+def checkbox_in_its_label(page: str, name: str, label: str) -> bool:
+    pattern = rf'<label[^>]*>\s*<input type="checkbox" name="{name}"[^>]*>\s*{re.escape(label)}\s*</label>'
+    return re.search(pattern, page) is not None
+
+
+def test_checkboxes_sit_in_their_own_labels(client, belgian):
+    assert checkbox_in_its_label(client.get(reverse("event_new")).content.decode(), "all_day", "All day")
+    page = client.get(reverse("mailalerts_filter_new")).content.decode()
+    assert checkbox_in_its_label(page, "has_attachment", "Has an attachment")
+    assert checkbox_in_its_label(page, "stop", "Stop after this filter")
+
+
+def test_a_field_error_is_tied_to_its_field(client, belgian):
+    from reminders.services.calendars import calendar_create
+
+    calendar = calendar_create(name="Work", owner=belgian, group=None)
+    form = {"calendar": calendar.pk, "title": "", "start": "2030-01-01T10:00", "end": "2030-01-01T11:00"}
+    page = client.post(reverse("event_new"), {**form, "time_zone": "Europe/Brussels"}).content.decode()
+    field = re.search(r'<input type="text" name="title"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_title_error"' in field
+    error = re.search(r'<ul class="errorlist" id="id_title_error">.*?</ul>', page, re.DOTALL).group(0)
+    assert "This field is required." in error
+    # The error comes after its field, where the eye is after reading the field.
+    assert page.index(field) < page.index(error)

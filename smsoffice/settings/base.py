@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's form templates, found by the project's renderer (smsoffice/forms.py).
+    "django.forms",
     "axes",
     "django_prometheus",
     "accounts",
@@ -143,6 +145,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Form fields drawn by templates/forms/field.html: checkboxes inside their label, errors after
+# their field (tied by aria-describedby).
+FORM_RENDERER = "smsoffice.forms.FormRenderer"
 # Day-first, 24-hour dates in every language (smsoffice/formats/).
 FORMAT_MODULE_PATH = ["smsoffice.formats"]
 TIME_ZONE = "UTC"
