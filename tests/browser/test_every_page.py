@@ -131,6 +131,9 @@ def test_the_top_navigation_folds_into_a_menu_on_a_phone(page):
     expect(main_nav.get_by_role("link", name="Contacts")).to_be_hidden()
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
+    links = main_nav.locator("#site-menu a")
+    heights = [links.nth(i).bounding_box()["height"] for i in range(links.count())]
+    assert min(heights) >= 44, heights  # a finger's width apart
     main_nav.get_by_role("link", name="Contacts").click()
     expect(page).to_have_url(re.compile(r"/contacts/"))
     page.set_viewport_size({"width": 1280, "height": 800})
