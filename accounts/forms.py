@@ -1,5 +1,7 @@
 """Forms check input and turn it into service arguments; they never write."""
 
+import contextlib
+import importlib.resources
 import zoneinfo
 from collections.abc import Iterator
 from functools import cache
@@ -19,8 +21,21 @@ from .services import PhoneEntry, phone_entry
 
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
+    """Canonical zones only: the tz database's zone.tab (one or more per country) and UTC.
+
+    zoneinfo.available_timezones() also lists the aliases kept for old systems (US/Eastern,
+    Etc/GMT+1 whose sign is the reverse of what people expect, Asia/Calcutta for Asia/Kolkata).
+    """
+    names = {"UTC"}
+    with contextlib.suppress(FileNotFoundError, ModuleNotFoundError):
+        table = importlib.resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+        names |= {line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")}
+    if names == {"UTC"}:  # no tzdata package: the system's zones, without the obvious aliases
+        names |= {zone for zone in zoneinfo.available_timezones() if "/" in zone and not zone.startswith(_ALIASES)}
+    return [(name, name.replace("_", " ")) for name in sorted(names & zoneinfo.available_timezones() | {"UTC"})]
+
+
+_ALIASES = ("US/", "Etc/", "Canada/", "Brazil/", "Chile/", "Mexico/", "SystemV/")
 
 
 class PersonalDataForm(forms.Form):
@@ -52,7 +67,11 @@ class PersonalDataForm(forms.Form):
         super().__init__(*args, **kwargs)
         no_country = ("", _("None: always type the country code"))
         self.fields["default_country"].choices = [no_country, *phones.country_choices()]
-        self.fields["time_zone"].choices = time_zone_choices()
+        zones = time_zone_choices()
+        current = self.initial.get("time_zone")
+        if current and current not in dict(zones):  # an alias chosen before: keep it valid
+            zones = [(current, current.replace("_", " ")), *zones]
+        self.fields["time_zone"].choices = zones
         self.parsed_mobile: phones.ParsedNumber | None = None
 
     @classmethod

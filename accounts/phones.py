@@ -7,9 +7,12 @@ forms, imports, the API and the SMS pipeline all call `parse_number`.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult, geocoder
@@ -50,19 +53,34 @@ class ParsedNumber:
         return self.number_type in SMS_TYPES
 
 
+@cache
+def _territory_names(language: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(language.replace("-", "_")).territories)
+    except (UnknownLocaleError, ValueError):
+        return dict(Locale.parse("en").territories)
+
+
 def country_name(region: str) -> str:
-    """The country's name in the active language ("BE" -> "Belgium"), or the code itself."""
-    # phonenumbers ships localised country names with its geocoder data.
-    return geocoder._region_display_name(region, (get_language() or "en")[:2]) or region
+    """The country's current name in the active language ("BE" -> "Belgium"), or the code itself."""
+    # CLDR's names (through Babel) are kept current (Eswatini, North Macedonia, Czechia);
+    # phonenumbers' geocoder names are decades old and lack some regions ("AC").
+    language = get_language() or "en"
+    return _territory_names(language).get(region) or geocoder._region_display_name(region, language[:2]) or region
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as a reader expects it: accents and case do not count (Égypte after Dominique)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Every region phonenumbers knows, as (code, "Name (+NN)") sorted by name."""
+    """Every region phonenumbers knows, as (code, "Name (+NN)") sorted by name in the active language."""
     choices = [
         (region, f"{country_name(region)} (+{phonenumbers.country_code_for_region(region)})")
         for region in phonenumbers.SUPPORTED_REGIONS
     ]
-    return sorted(choices, key=lambda choice: choice[1])
+    return sorted(choices, key=lambda choice: sort_key(choice[1]))
 
 
 def format_international(e164: str) -> str:
@@ -171,9 +189,27 @@ def _parse_without_plus(digits: str, typed: str, default_region: str | None) -> 
         )
     if as_international or as_national:
         return as_international or as_national
-    # Neither reading is valid: report against the international reading, which is
-    # what the help pages ask people to type.
+    # Neither reading is valid. With a default country, and digits that cannot even be a
+    # number after a country code ("12345" is not +1 2345), the person typed a national
+    # number of their own country: say what is wrong for that country. Otherwise report
+    # against the international reading, which is what the help pages ask people to type.
+    if default_region and not _possible("+" + digits, None):
+        national = _parsed_or_none(digits, default_region)
+        if national is not None:
+            return national
     return _parse_international(digits, typed)
+
+
+def _parsed_or_none(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+
+
+def _possible(text: str, region: str | None) -> bool:
+    number = _parsed_or_none(text, region)
+    return number is not None and phonenumbers.is_possible_number(number)
 
 
 def _valid_or_none(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:

@@ -98,6 +98,8 @@ class Delivery(models.Model):
     class Meta:
         db_table = "messaging_delivery"
         ordering = ["position", "id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel="sms", status__in=["", "skipped"]) | (~Q(channel="sms") & ~Q(status="")),

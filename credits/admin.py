@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .forms import GrantForm
 from .models import CreditAccount, CreditPack, LedgerEntry, Plan, Purchase, PurchaseStatus
@@ -165,6 +165,17 @@ class PurchaseAdmin(NoAddNoDelete, admin.ModelAdmin):
             except CreditError as error:
                 messages.error(request, str(error))
         skipped = queryset.exclude(status=PurchaseStatus.PENDING).count()
-        messages.success(request, _("%(done)s purchases decided.") % {"done": done})
+        if done or not skipped:
+            messages.success(
+                request, ngettext("%(done)s purchase decided.", "%(done)s purchases decided.", done) % {"done": done}
+            )
         if skipped:
-            messages.warning(request, _("%(count)s were already decided and were left alone.") % {"count": skipped})
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s was already decided and was left alone.",
+                    "%(count)s were already decided and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+            )

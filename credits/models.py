@@ -155,6 +155,8 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         indexes = [
             models.Index(fields=["account", "-id"], name="ledger_account_recent"),
             # The history page: the entries that open a line, newest first ...

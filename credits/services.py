@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core.db import bulk_update
@@ -55,7 +56,11 @@ class InsufficientCredit(CreditError):
     def __init__(self, *, needed: int, available: int) -> None:
         self.needed, self.available = needed, available
         super().__init__(
-            _("This needs %(needed)s credits and %(available)s are available.")
+            ngettext(
+                "This needs %(needed)s credit and %(available)s are available.",
+                "This needs %(needed)s credits and %(available)s are available.",
+                needed,
+            )
             % {"needed": needed, "available": available}
         )
 

@@ -102,8 +102,9 @@ def add_number(state: ComposerState, typed: str, user: User) -> str:
         parsed = parse_number(typed, default_region=user.default_country or None, require_mobile=True)
     except PhoneNumberError as error:
         return str(error)
-    if parsed.e164 not in state.numbers:
-        state.numbers.append(parsed.e164)
+    if parsed.e164 in state.numbers:
+        return _("%(number)s is already a recipient.") % {"number": parsed.international}
+    state.numbers.append(parsed.e164)
     return ""
 
 

@@ -19,7 +19,7 @@ from . import composer, selectors
 from .access import access_message
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
-from .services.planning import SendRefused
+from .services.planning import RECIPIENT_FIELDS, SendRefused
 
 RECIPIENTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 25
@@ -69,7 +69,18 @@ def compose(request: HttpRequest) -> HttpResponse:
     if action != "send" and not results and (query or shown):
         # Keep the results (and their page) while picking from them.
         results = composer.search(user, query, _page_number(shown))
-    return _render_composer(request, state, errors, results, typed=typed, query=query, status=status)
+    return _render_composer(
+        request, state, errors, results, typed=typed, query=query, status=status, focus=_focus_after(action)
+    )
+
+
+def _focus_after(action: str) -> str:
+    """The field a keyboard user was in before this post-back: the page puts the focus back there."""
+    if action == "add" or action.startswith("remove:"):
+        return "mobile"
+    if action == "search" or action.startswith(("add_contact:", "add_list:", "search_page:")) or action == "add_ticked":
+        return "q"
+    return ""
 
 
 @login_required
@@ -98,11 +109,12 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
         )
     except SendRefused as refused:
         for problem in refused.problems:
-            field = {"to": "recipients", "contacts": "recipients", "lists": "recipients"}.get(
-                problem.field, problem.field
-            )
+            # A recipient's problem names it (what was typed, a contact); the others' reasons
+            # say all (a send time's value is ISO 8601, for the API, not for reading).
+            is_recipient = problem.field in RECIPIENT_FIELDS
+            field = "recipients" if is_recipient else problem.field
             errors.setdefault(field, []).append(
-                f"{problem.value}: {problem.reason}" if problem.value else problem.reason
+                f"{problem.value}: {problem.reason}" if problem.value and is_recipient else problem.reason
             )
         return None
     except InsufficientCredit as short:
@@ -146,8 +158,9 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
     }
 
 
-def _render_composer(request, state, errors, results, *, typed="", query="", status=200) -> HttpResponse:
+def _render_composer(request, state, errors, results, *, typed="", query="", status=200, focus="") -> HttpResponse:
     context = {
+        "focus": focus,
         "state": state,
         "rows": composer.recipient_rows(state, request.user),
         "errors": errors,

@@ -76,9 +76,18 @@ class EventForm(forms.Form):
         help_text=_("Dates without an occurrence, one per line: 2030-03-11."),
     )
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reminders = forms.MultipleChoiceField(
+        label=_("Remind me by SMS"),
+        choices=[(minutes, label) for minutes, label in BEFORE_CHOICES if minutes.isdigit()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("More reminders, or one at a fixed time, on the event's page."),
+    )
 
-    def __init__(self, *args, calendars, **kwargs) -> None:
+    def __init__(self, *args, calendars, with_reminders: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not with_reminders:  # an existing event's reminders are edited on its page
+            del self.fields["reminders"]
         self.fields["calendar"].queryset = calendars
         self.fields["time_zone"].choices = time_zone_choices()
         # The form shows and reads wall-clock times of the chosen zone, not the page's.

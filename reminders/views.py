@@ -29,6 +29,7 @@ from .services.calendars import (
     calendar_create,
     calendar_import,
     event_cancel,
+    event_create_with_reminders,
     event_delete,
     event_save,
     reminder_add,
@@ -139,12 +140,21 @@ def _event_form(request: HttpRequest, *, event) -> HttpResponse:
             "end": now + dt.timedelta(hours=2),
             "calendar": calendars.first(),
         }
-    form = EventForm(request.POST or None, calendars=calendars, initial=initial)
+    form = EventForm(request.POST or None, calendars=calendars, initial=initial, with_reminders=event is None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # A new event takes its reminders with it (one transaction); an event's page edits them later.
+        save, extra = (
+            (event_save, {"event": event})
+            if event is not None
+            else (
+                event_create_with_reminders,
+                {"user": request.user, "reminders_minutes_before": [int(m) for m in data["reminders"]]},
+            )
+        )
         try:
-            saved = event_save(
-                event=event,
+            saved = save(
+                **extra,
                 calendar=data["calendar"],
                 title=data["title"].strip(),
                 start=data["start_at"],

@@ -26,6 +26,9 @@ def commands() -> dict[str, list[str]]:
 
 
 def _interrupt(signum, frame) -> None:
+    # Only the first signal interrupts the loop in main(); stop() then ignores the others.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -53,6 +56,11 @@ def main() -> int:
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
+    # A second Ctrl-C or SIGTERM while we stop them must not cut this short: make forwards
+    # its SIGTERM to us while the same signal reaches us through the process group, and
+    # an interrupted stop left runserver, worker and beat running in their own sessions.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for process in processes:
         # SIGTERM: Celery's warm shutdown (finish the running task), runserver's exit.
         _signal_group(process, signal.SIGTERM)

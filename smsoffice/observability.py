@@ -95,3 +95,43 @@ def _request_id_from_task(task=None, **kwargs) -> None:
 def _request_id_clear(task=None, **kwargs) -> None:
     if not getattr(getattr(task, "request", None), "is_eager", False):
         request_id_var.set(None)
+
+
+class RoutineLogFilter(logging.Filter):
+    """Lowers routine records so that WARNING keeps meaning "have a look".
+
+    - A 400 that a view returned itself (a form with errors: the person is told what to
+      change) is INFO; a 400 from an exception (SuspiciousOperation) stays a WARNING.
+    - The periodic ticks of CELERY_BEAT_SCHEDULE (every 15 s: beat's "Sending due task",
+      the worker's "received" and "succeeded") are DEBUG; other tasks keep their INFO lines.
+
+    Installed on those loggers by settings.LOGGING; the lowered record is then dropped
+    unless its logger is enabled for the new level.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        level = self._routine_level(record)
+        if level is None or level >= record.levelno:
+            return True
+        record.levelno, record.levelname = level, logging.getLevelName(level)
+        return logging.getLogger(record.name).isEnabledFor(level)
+
+    def _routine_level(self, record: logging.LogRecord) -> int | None:
+        if record.name == "django.request":
+            routine = getattr(record, "status_code", None) == 400 and not record.exc_info
+            return logging.INFO if routine else None
+        return logging.DEBUG if _is_tick(record) else None
+
+
+def _tick_tasks() -> frozenset[str]:
+    from django.conf import settings
+
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", {})
+    return frozenset(entry["task"] for entry in schedule.values())
+
+
+def _is_tick(record: logging.LogRecord) -> bool:
+    ticks = _tick_tasks()
+    if isinstance(record.args, dict):  # the worker's lines: a dict with the task's name
+        return record.args.get("name") in ticks
+    return any(arg in ticks for arg in record.args or ())  # beat's: (entry name, task name)

@@ -17,8 +17,12 @@ from ..services import api_token_regenerate
 def api_settings(request: HttpRequest) -> HttpResponse:
     """Settings → API: the user's token, and a button to replace it."""
     if request.method == "POST":
+        had_one = Token.objects.filter(user=request.user).exists()
         api_token_regenerate(user=request.user)
-        messages.success(request, _("A new API token was made; the old one no longer works."))
+        if had_one:
+            messages.success(request, _("A new API token was made; the old one no longer works."))
+        else:
+            messages.success(request, _("Your API token is ready: copy it into the tool that will use it."))
         return redirect("api_settings")
     token = Token.objects.filter(user=request.user).first()
     return render(request, "accounts/api_settings.html", {"token": token})

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, User
@@ -90,6 +90,10 @@ class SendPlan:
         return self.info.segments * len(self.recipients)
 
 
+# The fields of a Problem that name recipients (what was typed, a contact, a List).
+RECIPIENT_FIELDS = ("to", "contacts", "lists")
+
+
 def message_plan(
     *,
     user: User,
@@ -152,7 +156,8 @@ def message_plan(
     if not plan.recipients and plan.skipped:
         # Nobody to send to: the send is refused, and each skip says why.
         plan.problems += [Problem("lists", s.label[:60], s.reason) for s in plan.skipped]
-    if not plan.recipients and not plan.problems:
+    # An empty send names everything missing at once: the text and the recipients.
+    if not plan.recipients and not any(p.field in RECIPIENT_FIELDS for p in plan.problems):
         plan.problems.append(Problem("to", "", _("Add at least one recipient.")))
     if len(plan.recipients) > limits.max_recipients:
         plan.problems.append(
@@ -225,10 +230,20 @@ def send_at_problems(send_at: dt.datetime | None, now: dt.datetime) -> list[Prob
         return []
     if timezone.is_naive(send_at):
         return [Problem("send_at", str(send_at), _("Give the time with its time zone."))]
+    # The value stays ISO 8601 for the API; the reason names the time as the person reads it.
+    when = formats.date_format(timezone.localtime(send_at), "SHORT_DATETIME_FORMAT")
     if send_at <= now:
-        return [Problem("send_at", send_at.isoformat(), _("The send time is in the past."))]
+        return [
+            Problem("send_at", send_at.isoformat(), _("%(when)s is in the past: pick a later time.") % {"when": when})
+        ]
     if send_at > now + dt.timedelta(days=366):
-        return [Problem("send_at", send_at.isoformat(), _("The send time is more than a year away."))]
+        return [
+            Problem(
+                "send_at",
+                send_at.isoformat(),
+                _("%(when)s is more than a year away: pick a time within a year.") % {"when": when},
+            )
+        ]
     return []
 
 

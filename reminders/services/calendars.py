@@ -121,6 +121,19 @@ def event_cancel(*, event: Event) -> Event:
     return event
 
 
+def event_create_with_reminders(*, user: User, reminders_minutes_before: list[int], **event_fields) -> Event:
+    """A new event and `user`'s reminders for it (minutes before each occurrence), all or nothing.
+
+    The New event form offers reminders: a refused reminder leaves no event behind either.
+    `event_fields` are event_save's.
+    """
+    with transaction.atomic():
+        event = event_save(**event_fields)
+        for minutes in sorted(set(reminders_minutes_before)):
+            reminder_add(event=event, user=user, minutes_before=minutes)
+    return event
+
+
 def event_delete(*, event: Event) -> None:
     event.delete()
 

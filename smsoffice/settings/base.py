@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's form templates, found by the project's renderer (smsoffice/forms.py).
+    "django.forms",
     "axes",
     "django_prometheus",
     "accounts",
@@ -143,6 +145,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Form fields drawn by templates/forms/field.html: checkboxes inside their label, errors after
+# their field (tied by aria-describedby).
+FORM_RENDERER = "smsoffice.forms.FormRenderer"
+# Day-first, 24-hour dates in every language (smsoffice/formats/).
+FORMAT_MODULE_PATH = ["smsoffice.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -228,7 +235,11 @@ LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "smsoffice.observability.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "smsoffice.observability.RequestIdFilter"},
+        # Forms with errors (a view's own 400) at INFO, beat's periodic ticks at DEBUG.
+        "routine": {"()": "smsoffice.observability.RoutineLogFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
         "json": {"()": "smsoffice.observability.JsonFormatter"},
@@ -242,6 +253,10 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},
+        "django.request": {"filters": ["routine"]},
+        "celery.beat": {"filters": ["routine"]},
+        "celery.app.trace": {"filters": ["routine"]},
+        "celery.worker.strategy": {"filters": ["routine"]},
     },
 }
 

@@ -49,7 +49,7 @@ def test_the_summary_says_who_gets_what_before_sending(client, sender, team):
     assert "Emma Email: no mobile number" in page
     assert "Emma Email: no fax number; Mo Mobile: no fax number" in page
     # Two SMS of one part each, paid by the monthly quota.
-    assert "2 credit(s) in all, paid by your monthly quota: 2; by provision: 0." in page
+    assert "2 credits in all, paid by your monthly quota: 2; by provision: 0." in page
     assert nothing_written()
 
 

@@ -45,7 +45,7 @@ def ann(transactional_db):
 def test_compose_to_a_number_a_contact_and_a_list_and_watch_it_go_out(page, worker, ann):
     user, _bob = ann
     log_in(page, user)
-    page.get_by_role("link", name="✉ SMS").click()
+    page.get_by_role("navigation", name="Tools").get_by_role("link", name="SMS", exact=True).click()
 
     page.get_by_label("Mobile").fill("0475 12 34 56")
     page.get_by_role("button", name="Add", exact=True).first.click()

@@ -71,7 +71,7 @@ def test_one_message_to_a_list_on_every_channel_shows_who_got_what(page, worker,
     expect(summary.get_by_test_id("summary-email")).to_contain_text("Mo Mobile: no email address")
     expect(summary.get_by_test_id("summary-sms")).to_contain_text("Emma Email: no mobile number")
     expect(summary.get_by_test_id("summary-fax")).to_contain_text("Emma Email: no fax number; Mo Mobile: no fax number")
-    expect(summary.get_by_test_id("sms-cost")).to_contain_text("2 credit(s) in all")
+    expect(summary.get_by_test_id("sms-cost")).to_contain_text("2 credits in all")
 
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/messages/sent/\d+/$"))

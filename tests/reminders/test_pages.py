@@ -263,3 +263,22 @@ def test_calendars_events_and_reminders_are_in_the_admin_read_only(client, owner
         page = client.get(reverse("admin:reminders_event_change", args=[event.pk]))
         assert page.status_code == 200 and 'name="title"' not in page.content.decode()  # shown, not edited
     assert client.get(reverse(f"admin:reminders_{model}_add")).status_code == 403
+
+
+def test_reminders_are_chosen_in_the_new_event_form(client_, calendar, owner):
+    page = client_.get(reverse("event_new")).content.decode()
+    assert 'name="reminders"' in page and "1 day before" in page
+    client_.post(reverse("event_new"), event_form(calendar, reminders=["15", "1440"]))
+    event = Event.objects.get()
+    reminders = Reminder.objects.filter(event=event, user=owner).order_by("minutes_before")
+    assert [(r.minutes_before, r.next_fire_at) for r in reminders] == [
+        (15, brussels(2030, 3, 4, 8, 45)),
+        (1440, brussels(2030, 3, 3, 9, 0)),
+    ]
+    assert 'name="reminders"' not in client_.get(reverse("event_edit", args=[event.pk])).content.decode()
+
+
+def test_a_refused_new_event_keeps_no_reminder(client_, calendar):
+    response = client_.post(reverse("event_new"), event_form(calendar, end="2030-03-04T08:00", reminders=["15"]))
+    assert response.status_code == 400
+    assert not Event.objects.exists() and not Reminder.objects.exists()
