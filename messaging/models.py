@@ -107,6 +107,8 @@ class Recipient(models.Model):
             models.Index(fields=["claimed_at"], condition=Q(status="submitting"), name="recipient_claimed"),
             models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="recipient_provider_id"),
             models.Index(fields=["message", "status"], name="recipient_message_status"),
+            # Routing a reply: the last SMS sent to the number that wrote.
+            models.Index(fields=["to", "-id"], name="recipient_to_recent"),
         ]
 
     def __str__(self) -> str:
@@ -146,3 +148,115 @@ class SendingLimits(models.Model):
 
     def __str__(self) -> str:
         return f"limits of {self.user}"
+
+
+class IncomingSMS(models.Model):
+    """An SMS someone sent to one of our numbers, as the provider gave it.
+
+    Routed to the user whose SMS it answers (`recipient`: the last SMS sent to that number
+    through the same gateway within SMS_REPLY_WINDOW); unmatched ones (`user` empty) wait in
+    the administrators' inbox. STOP and START words change the opt-out list instead.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("reply")
+        STOP = "stop", _("STOP (opt-out)")
+        START = "start", _("START (opt-in)")
+
+    gateway = models.CharField(max_length=50)  # the alias it came through: "the sender" it answers
+    provider_id = models.CharField(max_length=64)
+    from_number = models.CharField(max_length=16)  # E.164
+    to_number = models.CharField(max_length=32, blank=True)  # our number, as the provider names it
+    text = models.TextField()  # as sent: any Unicode
+    received_at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REPLY)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_replies"
+    )
+    recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("incoming SMS")
+        verbose_name_plural = _("incoming SMS")
+        constraints = [
+            # A provider that repeats its webhook (a retry, a replay) stores the SMS once.
+            models.UniqueConstraint(fields=["gateway", "provider_id"], name="incoming_sms_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-received_at"], name="incoming_user_recent"),
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="incoming_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{format_international(self.from_number)}: {self.text[:30]}"
+
+
+class OptOut(models.Model):
+    """A number that asked (STOP) or was put by hand not to get SMS from one gateway's number."""
+
+    gateway = models.CharField(max_length=50)
+    number = models.CharField(max_length=16)  # E.164
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("opt-out")
+        constraints = [models.UniqueConstraint(fields=["gateway", "number"], name="optout_one_per_number")]
+
+    def __str__(self) -> str:
+        return format_international(self.number)
+
+
+class OptOutChange(models.Model):
+    """Each change of the opt-out list, append-only: who (a user, or the recipient's own SMS) and why."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("added")
+        REMOVED = "removed", _("removed")
+
+    gateway = models.CharField(max_length=50)
+    number = models.CharField(max_length=16)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    incoming = models.ForeignKey(IncomingSMS, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("opt-out change")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.number}"
+
+
+class Confirmation(models.Model):
+    """The one SMS that answers a STOP or START. Paid by nobody, so it is not a Message
+    (no hold); it goes through the same outbox engine, claimed before it is handed over:
+    at most once."""
+
+    incoming = models.OneToOneField(IncomingSMS, on_delete=models.CASCADE, related_name="confirmation")
+    gateway = models.CharField(max_length=50)
+    to = models.CharField(max_length=16)
+    text = models.TextField()
+    status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_reason = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="confirmation_due")]
+
+    def __str__(self) -> str:
+        return f"confirmation to {self.to}"

@@ -4,7 +4,9 @@ from celery import shared_task
 
 from .gateways.base import StatusUpdate
 from .models import RecipientStatus
+from .services.confirmations import confirmations_dispatch
 from .services.dispatching import message_fan_out, recipients_dispatch
+from .services.notify import reply_notify
 from .services.reports import status_updates_apply
 from .services.sweep import messaging_sweep
 
@@ -28,3 +30,13 @@ def sweep() -> dict[str, int]:
 def console_delivery_report(provider_ids: list[str]) -> int:
     """The console gateway's simulated SMS centre reports every SMS delivered."""
     return status_updates_apply(updates=[StatusUpdate(pid, RecipientStatus.DELIVERED) for pid in provider_ids])
+
+
+@shared_task(name="messaging.dispatch_confirmations")
+def dispatch_confirmations(ids: list[int]) -> int:
+    return confirmations_dispatch(ids=ids)
+
+
+@shared_task(name="messaging.notify_reply")
+def notify_reply(incoming_id: int) -> bool:
+    return reply_notify(incoming_id=incoming_id)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),
     path("api/v1/segments/", api.SegmentsView.as_view(), name="api_segments"),
     path("webhooks/sms/<slug:alias>/status/", webhooks.status_callback, name="sms_status_callback"),
+    path("webhooks/sms/<slug:alias>/incoming/", webhooks.incoming_message, name="sms_incoming"),
 ]

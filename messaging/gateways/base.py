@@ -53,6 +53,16 @@ class StatusUpdate:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class IncomingData:
+    """An SMS someone sent to our number, as a provider's webhook gives it (not yet checked)."""
+
+    provider_id: str
+    from_number: str
+    to_number: str
+    text: str
+
+
 class BaseGateway:
     """One configured gateway; `alias` is its key in its channel's setting (SMS_GATEWAYS...)."""
 
@@ -69,3 +79,13 @@ class BaseGateway:
     def parse_status_callback(self, request: HttpRequest) -> list[StatusUpdate]:
         """Read a provider's delivery report; raise GatewayPermanentError when it is not genuine."""
         raise GatewayPermanentError(f"gateway {self.alias} takes no status callbacks")
+
+    def parse_incoming(self, request: HttpRequest) -> IncomingData:
+        """Read a provider's incoming-message webhook; raise GatewayPermanentError when it is not genuine.
+
+        Gateways without one (console, locmem) take incoming SMS through `manage.py sms_receive`."""
+        raise GatewayPermanentError(f"gateway {self.alias} takes no incoming-message webhook")
+
+    @property
+    def takes_incoming_webhook(self) -> bool:
+        return type(self).parse_incoming is not BaseGateway.parse_incoming

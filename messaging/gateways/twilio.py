@@ -22,7 +22,15 @@ from twilio.rest import Client
 
 from messaging.models import RecipientStatus
 
-from .base import BaseGateway, GatewayPermanentError, Outcome, OutgoingSMS, SendResult, StatusUpdate
+from .base import (
+    BaseGateway,
+    GatewayPermanentError,
+    IncomingData,
+    Outcome,
+    OutgoingSMS,
+    SendResult,
+    StatusUpdate,
+)
 
 TWILIO_API = "https://api.twilio.com"
 REQUIRED = ("ACCOUNT_SID", "AUTH_TOKEN", "FROM")
@@ -95,16 +103,31 @@ class TwilioGateway(BaseGateway):
         return SendResult(Outcome.ACCEPTED, provider_id=message.sid)
 
     def parse_status_callback(self, request: HttpRequest) -> list[StatusUpdate]:
-        signature = request.headers.get("X-Twilio-Signature", "")
-        url = self.options.get("STATUS_CALLBACK_URL") or request.build_absolute_uri()
-        params = request.POST.dict()
-        if not signature or not self.validator.validate(url, params, signature):
-            raise GatewayPermanentError("invalid X-Twilio-Signature")
+        params = self._signed_params(request, self.options.get("STATUS_CALLBACK_URL"))
         state = CALLBACK_STATES.get(params.get("MessageStatus", ""))
         sid = params.get("MessageSid", "")
         if state is None or not sid:
             return []
         return [StatusUpdate(sid, state, code=params.get("ErrorCode", ""), reason=params.get("ErrorMessage", ""))]
+
+    def parse_incoming(self, request: HttpRequest) -> IncomingData:
+        """Twilio's "A message comes in" webhook: MessageSid, From, To, Body, signed like callbacks."""
+        params = self._signed_params(request, self.options.get("INCOMING_URL"))
+        return IncomingData(
+            provider_id=params.get("MessageSid", ""),
+            from_number=params.get("From", ""),
+            to_number=params.get("To", ""),
+            text=params.get("Body", ""),
+        )
+
+    def _signed_params(self, request: HttpRequest, url: str | None) -> dict[str, str]:
+        """The POSTed form, if X-Twilio-Signature signs it for `url` (the public URL Twilio was
+        given; behind a proxy the one Django sees may differ)."""
+        signature = request.headers.get("X-Twilio-Signature", "")
+        params = request.POST.dict()
+        if not signature or not self.validator.validate(url or request.build_absolute_uri(), params, signature):
+            raise GatewayPermanentError("invalid X-Twilio-Signature")
+        return params
 
 
 def _refusal(error: TwilioRestException) -> SendResult:

@@ -31,10 +31,12 @@ from credits.services import (
 )
 
 from .. import segments
+from ..inbox import opted_out
 from ..limits import SMS_PER_DAY, daily_limit, daily_limit_problems, daily_used
 from ..models import Message, MessageStatus, Recipient, RecipientStatus
 from .dispatching import enqueue_dispatch
 from .planning import (
+    OPTED_OUT,
     PlannedRecipient,
     Problem,
     SendPlan,
@@ -189,6 +191,7 @@ def _send_batch_for_user(
             results[item.key] = problems[0].reason
         else:
             accepted.append((item, text, info, numbers[item.to]))
+    accepted = _without_opted_out(accepted, results)
     # Under the account lock, as in message_send (messaging/limits.py); the caller's
     # transaction keeps it until these sends are written.
     account = account_lock(account=account_for(user=user))
@@ -228,6 +231,15 @@ def _send_batch_for_user(
             results[item.key] = message
             rows.append((message.pk, to, None))
     return rows
+
+
+def _without_opted_out(accepted: list, results: dict[str, Message | str]) -> list:
+    """A reminder or alert to a mobile on the opt-out list is refused with "opted out", no credit held."""
+    stopped = opted_out(gateway="default", numbers=[to for *_rest, to in accepted])
+    for item, *_rest, to in accepted:
+        if to in stopped:
+            results[item.key] = str(OPTED_OUT)
+    return [entry for entry in accepted if entry[-1] not in stopped]
 
 
 def message_cancel(*, message: Message, now: dt.datetime | None = None) -> Message:

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Contact, User
-from accounts.phones import PhoneNumberError, parse_number
+from accounts.phones import PhoneNumberError, format_international, parse_number
 from accounts.selectors import (
     contact_lists_visible,
     contact_mobile,
@@ -32,9 +33,12 @@ from accounts.selectors import (
 )
 
 from .. import segments
+from ..inbox import opted_out
 from ..models import SendingLimits
 
 ALLOWED_CONTROL = {"\n", "\r"}
+# The reason a number on the opt-out list is skipped (planning, batches, the composer, the API).
+OPTED_OUT = gettext_lazy("opted out")
 # The counter counts this much of a text, the composer's field and the API's limit: past
 # 10 parts it shows the real count (and that it is too long), not the count of a cut text.
 COUNTED_CHARACTERS = 20_000
@@ -153,6 +157,7 @@ def message_plan(
     plan.recipients = list(found.values())
     reached = {r.to for r in plan.recipients}
     plan.skipped = [s for s in skipped.values() if not s.to or s.to not in reached]
+    skip_opted_out(plan)
     if not plan.recipients and plan.skipped:
         # Nobody to send to: the send is refused, and each skip says why.
         plan.problems += [Problem("lists", s.label[:60], s.reason) for s in plan.skipped]
@@ -169,6 +174,20 @@ def message_plan(
             )
         )
     return plan
+
+
+def skip_opted_out(plan: SendPlan, gateway: str = "default") -> None:
+    """Numbers on the opt-out list (they sent STOP, or a user put them there) are skipped,
+    whichever way they were given: the same skip as an unreachable List member, no credit."""
+    stopped = opted_out(gateway=gateway, numbers=[r.to for r in plan.recipients])
+    if not stopped:
+        return
+    plan.skipped += [
+        SkippedRecipient(r.to, r.name or format_international(r.to), str(OPTED_OUT), r.contact_id)
+        for r in plan.recipients
+        if r.to in stopped
+    ]
+    plan.recipients = [r for r in plan.recipients if r.to not in stopped]
 
 
 def compose_text(*, body: str, user: User, with_signature: bool) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..models import Message, MessageStatus, Recipient, RecipientStatus
 from . import outbox
+from .confirmations import CONFIRMATIONS
 from .dispatching import RECIPIENTS
 
 logger = logging.getLogger("smsoffice.sms")
@@ -25,6 +26,9 @@ def messaging_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         "unknown": outbox.expire_stale(RECIPIENTS, now=now),
         # Retries whose time came, and rows whose task was lost.
         "enqueued": outbox.enqueue_due(RECIPIENTS, now=now),
+        # The free answers to STOP and START go through the same engine.
+        "confirmations_unknown": outbox.expire_stale(CONFIRMATIONS, now=now),
+        "confirmations_enqueued": outbox.enqueue_due(CONFIRMATIONS, now=now),
     }
 
 

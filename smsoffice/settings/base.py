@@ -327,6 +327,8 @@ _GATEWAY_BACKENDS = {
             "AUTH_TOKEN": env("TWILIO_AUTH_TOKEN", default=""),
             "FROM": env("TWILIO_FROM", default=""),
             "STATUS_CALLBACK_URL": env("TWILIO_STATUS_CALLBACK_URL", default=""),
+            # The public URL of /webhooks/sms/<alias>/incoming/, as set on the number in Twilio.
+            "INCOMING_URL": env("TWILIO_INCOMING_URL", default=""),
             "BASE_URL": env("TWILIO_BASE_URL", default="https://api.twilio.com"),
             "TIMEOUT": env.float("TWILIO_TIMEOUT", default=10.0),
             "CONCURRENCY": env.int("TWILIO_CONCURRENCY", default=4),
@@ -343,6 +345,16 @@ SMS_SWEEP_BATCH = env.int("SMS_SWEEP_BATCH", default=5000)
 SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=10)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=10_000)
 SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
+# Replies and consent (messaging/services/incoming.py): a reply belongs to whoever sent the
+# last SMS to its number within the window; STOP and START are answered once, free.
+SMS_REPLY_WINDOW = env.int("SMS_REPLY_WINDOW", default=7)  # days
+SMS_INCOMING_MAX_CHARS = env.int("SMS_INCOMING_MAX_CHARS", default=1600)  # Twilio's limit for a body
+SMS_OPTOUT_STOP_TEXT = env(
+    "SMS_OPTOUT_STOP_TEXT", default="You will no longer get SMS from this number. Reply START to get them again."
+)
+SMS_OPTOUT_START_TEXT = env(
+    "SMS_OPTOUT_START_TEXT", default="You will get SMS from this number again. Reply STOP to stop them."
+)
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country
 
 # The Messages tool (one message by email, SMS and fax). Email copies go through
