@@ -1,15 +1,22 @@
 """Messages and recipients in the admin: read and filter everything; cancel a scheduled send."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.phones import PhoneNumberError, parse_number
 from core.admin import ReadOnlyAdmin
 
-from .models import Message, MessageStatus, Recipient, SendingLimits
+from .display import text_shown
+from .models import IncomingSMS, Message, MessageStatus, OptOut, OptOutChange, Recipient, SendingLimits
 from .services.accepting import message_cancel
+from .services.incoming import reply_assign
+from .services.optout import optout_add, optout_remove
 from .services.planning import SendRefused
 
 
@@ -76,3 +83,125 @@ class SendingLimitsAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("user",)
     search_fields = ("user__username",)
+
+
+class UnmatchedFilter(admin.SimpleListFilter):
+    """The administrators' inbox: replies that matched no SMS sent within the window."""
+
+    title = gettext_lazy("owner")
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("nobody (the inbox)")), ("some", _("a user"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(user__isnull=True, kind=IncomingSMS.Kind.REPLY)
+        if self.value() == "some":
+            return queryset.filter(user__isnull=False)
+        return queryset
+
+
+@admin.register(IncomingSMS)
+class IncomingSMSAdmin(admin.ModelAdmin):
+    """Every incoming SMS; one nobody matched is given to a user by choosing them here."""
+
+    list_display = ("id", "received_at", "from_number", "kind", "user", "text_shown", "gateway")
+    list_filter = (UnmatchedFilter, "kind", "gateway", ("received_at", admin.DateFieldListFilter))
+    list_select_related = ("user",)
+    search_fields = ("from_number", "text", "user__username")
+    raw_id_fields = ("user",)
+    fields = ("user", "from_number", "to_number", "text_shown", "received_at", "kind", "gateway", "provider_id")
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in self.fields if f != "user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # incoming SMS come from providers and `manage.py sms_receive`
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("Text"))
+    def text_shown(self, incoming: IncomingSMS) -> str:
+        return text_shown(incoming.text)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.user is not None and "user" in form.changed_data:
+            reply_assign(incoming=obj, user=obj.user)
+
+
+class OptOutForm(forms.ModelForm):
+    remove_because = forms.CharField(
+        label=gettext_lazy("Take off the list, because"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Filled in: the number gets SMS again; the reason is recorded."),
+    )
+
+    class Meta:
+        model = OptOut
+        fields = ("gateway", "number", "reason")
+
+    def clean_number(self) -> str:
+        try:
+            return parse_number(self.cleaned_data["number"]).e164
+        except PhoneNumberError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the number goes on the list."))
+        return data
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    """The opt-out list: each add and removal goes through the service and is recorded (who, why)."""
+
+    form = OptOutForm
+    list_display = ("number", "gateway", "reason", "created_at")
+    list_filter = ("gateway",)
+    search_fields = ("number", "reason")
+    show_full_result_count = False
+
+    def get_fields(self, request, obj=None):
+        return ("gateway", "number", "reason", "remove_because") if obj else ("gateway", "number", "reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("gateway", "number", "reason") if obj else ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # removal asks why: the change form's "Take off the list, because"
+
+    def save_model(self, request, obj, form, change) -> None:
+        now = timezone.now()
+        if not change:
+            optout_add(gateway=obj.gateway, number=obj.number, reason=obj.reason, actor=request.user, now=now)
+            # The admin's messages and log name the row the service wrote (or found).
+            obj.pk = OptOut.objects.get(gateway=obj.gateway, number=obj.number).pk
+        elif form.cleaned_data.get("remove_because"):
+            optout_remove(
+                gateway=obj.gateway,
+                number=obj.number,
+                reason=form.cleaned_data["remove_because"],
+                actor=request.user,
+                now=now,
+            )
+
+    def response_change(self, request, obj):
+        if not OptOut.objects.filter(pk=obj.pk).exists():
+            messages.success(request, _("%(number)s is off the opt-out list.") % {"number": obj})
+            return redirect("admin:messaging_optout_changelist")
+        return super().response_change(request, obj)
+
+
+@admin.register(OptOutChange)
+class OptOutChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("at", "number", "action", "actor", "reason", "gateway")
+    list_filter = ("action", "gateway")
+    search_fields = ("number", "reason", "actor__username")
+    list_select_related = ("actor",)
+    show_full_result_count = False

@@ -67,7 +67,8 @@ class RecipientOut(serializers.Serializer):
     to = serializers.CharField(help_text="E.164 (empty for a skipped contact with no readable number)")
     status = serializers.CharField(
         help_text="queued, submitting, accepted, delivered, undelivered, expired, failed, canceled, unknown, or "
-        "skipped: a List member whose number cannot take SMS, not sent and holding no credit"
+        "skipped: a List member whose number cannot take SMS, or a number on the opt-out list (reason "
+        '"opted out"), not sent and holding no credit'
     )
     reason = serializers.CharField(source="error_reason")
 

@@ -1,15 +1,15 @@
 """Reads for replies and the opt-out list: the Replies page, the message page, the API, planning."""
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.selectors import contacts_visible
 
-from .models import IncomingSMS, OptOut
+from .display import text_shown
+from .models import IncomingSMS, OptOut, Recipient, RecipientStatus
 
 
 def opted_out(*, gateway: str, numbers: Iterable[str]) -> set[str]:
@@ -29,22 +29,19 @@ def unread_count(user: User) -> int:
     return IncomingSMS.objects.filter(user=user, kind=IncomingSMS.Kind.REPLY, read_at__isnull=True).count()
 
 
-@dataclass(frozen=True)
-class Conversation:
-    number: str
-    name: str  # the contact's name when the number is in the user's books, else ""
-    last_at: object
-    last_text: str
-    unread: int
-    count: int
-
-
 def conversations(user: User) -> QuerySet:
     """One row a number that replied to the user: its last reply, count and unread count, newest first."""
+    newest = replies_of(user).filter(from_number=OuterRef("from_number")).order_by("-received_at", "-id")
     return (
         replies_of(user)
         .values("from_number")
-        .annotate(last_at=Max("received_at"), count=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+        .annotate(
+            last_at=Max("received_at"),
+            count=Count("id"),
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+            last_id=Subquery(newest.values("id")[:1]),
+            last_text=Subquery(newest.values("text")[:1]),
+        )
         .order_by("-last_at", "from_number")
     )
 
@@ -67,23 +64,46 @@ def conversation_replies(user: User, number: str) -> QuerySet[IncomingSMS]:
     return replies_of(user).filter(from_number=number)
 
 
-# Characters that must not act when a reply is shown: C0/C1 controls (but the line break)
-# and the bidirectional overrides that can make a text read backwards.
-_BIDI = {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One SMS of a conversation: sent by the user (`incoming` False) or received from the number."""
+
+    at: object
+    incoming: bool
+    text: str
+    message_id: int | None
+    state: str  # the recipient's state label, for what was sent
 
 
-def text_shown(text: str) -> str:
-    """A reply's text safe to show: each control character as a visible symbol (U+2400 pictures)."""
+# A conversation page shows this many of each side: older ones stay on their message pages.
+THREAD_DEPTH = 500
 
-    def visible(char: str) -> str:
-        if char == "\n":
-            return char
-        if ord(char) < 0x20:
-            return chr(0x2400 + ord(char))
-        if ord(char) == 0x7F:
-            return "\u2421"
-        if char in _BIDI or unicodedata.category(char) == "Cc":
-            return "\ufffd"
-        return char
 
-    return "".join(visible(char) for char in text)
+def conversation_thread(user: User, number: str) -> list[ThreadEntry]:
+    """What the user sent to `number` and what it answered, newest first."""
+    sent = (
+        Recipient.objects.filter(message__user=user, to=number)
+        .exclude(status=RecipientStatus.SKIPPED)
+        .select_related("message")
+        .order_by("-id")[:THREAD_DEPTH]
+    )
+    entries = [
+        ThreadEntry(
+            r.message.send_at or r.message.created_at, False, r.message.text, r.message_id, r.get_status_display()
+        )
+        for r in sent
+    ]
+    entries += [
+        ThreadEntry(reply.received_at, True, text_shown(reply.text), getattr(reply.recipient, "message_id", None), "")
+        for reply in conversation_replies(user, number).select_related("recipient")[:THREAD_DEPTH]
+    ]
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def replies_by_recipient(user: User, recipient_ids: Iterable[int]) -> dict[int, list[IncomingSMS]]:
+    """The user's replies to these recipients of a message, oldest first (shown under each recipient)."""
+    found: dict[int, list[IncomingSMS]] = {}
+    for reply in replies_of(user).filter(recipient_id__in=list(recipient_ids)).order_by("received_at", "id"):
+        reply.shown = text_shown(reply.text)
+        found.setdefault(reply.recipient_id, []).append(reply)
+    return found

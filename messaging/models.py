@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.phones import format_international
 from credits.validators import validate_credit_amount
 
+from .display import text_shown
+
 
 class MessageStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
@@ -190,7 +192,7 @@ class IncomingSMS(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{format_international(self.from_number)}: {self.text[:30]}"
+        return f"{format_international(self.from_number)}: {text_shown(self.text[:30])}"
 
 
 class OptOut(models.Model):

@@ -17,6 +17,7 @@ from credits.services import InsufficientCredit
 
 from . import composer, selectors
 from .access import access_message
+from .inbox import replies_by_recipient
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
 from .services.planning import RECIPIENT_FIELDS, SendRefused
@@ -185,8 +186,10 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     page = Paginator(recipients, RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))
     labels = selectors.recipient_state_labels(message=message)
     page.object_list = list(page.object_list)
+    replies = replies_by_recipient(request.user, [r.pk for r in page.object_list])
     for recipient in page.object_list:
         recipient.state_label = labels[recipient.status]
+        recipient.replies_shown = replies.get(recipient.pk, [])
     state_counts = [
         (key, labels[key], progress.by_state[key])
         for key, _label in RecipientStatus.choices

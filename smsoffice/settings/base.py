@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "credits.context_processors.low_credit",
+                "messaging.context_processors.unread_replies",
             ],
         },
     },

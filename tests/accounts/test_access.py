@@ -16,7 +16,7 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.models import Contact, ContactList, ListMember
 from broadcasts.models import Broadcast, MessageTemplate
 from mailalerts.models import Mailbox, MailFilter
-from messaging.models import Message
+from messaging.models import IncomingSMS, Message
 from reminders.models import Event, Reminder
 from reminders.services.calendars import calendar_create, event_save, reminder_add
 from tests.factories import (
@@ -47,6 +47,7 @@ ROUTES = {
     "event_delete": lambda o: {"event_id": o["event"].pk},
     "reminder_delete": lambda o: {"reminder_id": o["reminder"].pk},
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
+    "sms_conversation": lambda o: {"reply_id": o["reply"].pk},
     "messages_detail": lambda o: {"broadcast_id": o["broadcast"].pk},
     "message_template_delete": lambda o: {"template_id": o["template"].pk},
     "mailalerts_mailbox_edit": lambda o: {"mailbox_id": o["mailbox"].pk},
@@ -67,10 +68,15 @@ QUERY_ROUTES = {
 NOT_OBJECT_IDS = {
     "password_reset_confirm": "a signed, expiring token that Django checks",
     "sms_status_callback": "a gateway name; the provider's signature is checked instead of a login",
+    "sms_incoming": "a gateway name; the provider's signature is checked instead of a login",
 }
 # API routes with an id: another user's object is a 404 on read and delete.
 API_ROUTES = {
     "api_message": lambda o: {"message_id": o["message"].pk},
+}
+# API routes with an id that take a POST (an action on the object): another user's is a 404.
+API_POST_ROUTES = {
+    "api_reply_read": lambda o: {"reply_id": o["reply"].pk},
 }
 
 
@@ -86,7 +92,7 @@ def routes_with_ids(resolver: URLResolver | None = None) -> set[str]:
 
 
 def test_every_route_with_an_id_is_covered():
-    assert routes_with_ids() - set(NOT_OBJECT_IDS) == set(ROUTES) | set(API_ROUTES)
+    assert routes_with_ids() - set(NOT_OBJECT_IDS) == set(ROUTES) | set(API_ROUTES) | set(API_POST_ROUTES)
 
 
 # The methods test_outsider_gets_404_from_the_api tries on each API route.
@@ -104,7 +110,8 @@ def test_every_api_operation_with_an_id_is_covered():
         uncovered += [
             f"{method.upper()} {path}"
             for method in operations
-            if name not in API_ROUTES or method not in API_METHODS_CHECKED
+            if not (name in API_ROUTES and method in API_METHODS_CHECKED)
+            and not (name in API_POST_ROUTES and method == "post")
         ]
     assert uncovered == []
 
@@ -142,7 +149,16 @@ def scope_objects(book, owner=None, group=None):
         user=message.user, name="Secret", host="imap.example.com", port=993, username="x", password_encrypted=b"x"
     )
     mail_filter = MailFilter.objects.create(user=message.user, name="Secret", subject="x")
+    reply = IncomingSMS.objects.create(
+        gateway="default",
+        provider_id=f"SM{message.pk}",
+        from_number="+32475123456",
+        text="Secret reply",
+        received_at=timezone.now(),
+        user=message.user,
+    )
     return {
+        "reply": reply,
         "book": book,
         "contact": contact,
         "list": contact_list,
@@ -180,6 +196,7 @@ def snapshot():
         list(MessageTemplate.objects.values_list("id", "name").order_by("id")),
         list(Mailbox.objects.values_list("id", "name", "host", "active").order_by("id")),
         list(MailFilter.objects.values_list("id", "name", "position").order_by("id")),
+        list(IncomingSMS.objects.values_list("id", "user_id", "read_at").order_by("id")),
     )
 
 
@@ -206,6 +223,16 @@ def test_outsider_gets_404_from_the_api(client, request, scope, name):
     assert client.get(url).status_code == 404
     assert client.delete(url).status_code == 404
     assert Message.objects.filter(pk=objects["message"].pk, status="sending").exists()
+
+
+@pytest.mark.parametrize("name", sorted(API_POST_ROUTES))
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_outsider_gets_404_from_the_api_actions(client, request, scope, name):
+    objects = request.getfixturevalue(scope)
+    client.force_login(UserFactory())
+    before = snapshot()
+    assert client.post(reverse(name, kwargs=API_POST_ROUTES[name](objects))).status_code == 404
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
