@@ -31,6 +31,7 @@ NOT_PAGES = {
     "contact_export": "a vCard file",
     "calendar_export": "an iCalendar file",
     "sms_status_callback": "a provider webhook",
+    "sms_incoming": "a provider webhook",
     "api_schema": "JSON",
     "healthz": "a probe",
     "readyz": "a probe",
