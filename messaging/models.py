@@ -109,8 +109,8 @@ class Recipient(models.Model):
             models.Index(fields=["claimed_at"], condition=Q(status="submitting"), name="recipient_claimed"),
             models.Index(fields=["provider_id"], condition=~Q(provider_id=""), name="recipient_provider_id"),
             models.Index(fields=["message", "status"], name="recipient_message_status"),
-            # Routing a reply: the last SMS sent to the number that wrote.
-            models.Index(fields=["to", "-id"], name="recipient_to_recent"),
+            # Routing a reply: the last SMS handed over (claimed) to the number that wrote.
+            models.Index(fields=["to", "-claimed_at"], name="recipient_to_recent"),
         ]
 
     def __str__(self) -> str:
@@ -177,6 +177,8 @@ class IncomingSMS(models.Model):
     )
     recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its user was told (email, SMS): the sweep tells the others, in batches.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -189,6 +191,9 @@ class IncomingSMS(models.Model):
         indexes = [
             models.Index(fields=["user", "-received_at"], name="incoming_user_recent"),
             models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="incoming_unread"),
+            models.Index(
+                fields=["id"], condition=Q(notified_at__isnull=True, user__isnull=False), name="incoming_to_notify"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -262,3 +267,19 @@ class Confirmation(models.Model):
 
     def __str__(self) -> str:
         return f"confirmation to {self.to}"
+
+
+class ReplyPreferences(models.Model):
+    """How a user is told that a reply came (no row: the defaults, email only)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_preferences")
+    by_email = models.BooleanField(_("by email"), default=True)
+    by_sms = models.BooleanField(
+        _("by SMS to my mobile"), default=False, help_text=_("Charged like any SMS: one credit a message.")
+    )
+
+    class Meta:
+        verbose_name_plural = _("reply preferences")
+
+    def __str__(self) -> str:
+        return f"reply preferences of {self.user}"

@@ -6,7 +6,7 @@ from .gateways.base import StatusUpdate
 from .models import RecipientStatus
 from .services.confirmations import confirmations_dispatch
 from .services.dispatching import message_fan_out, recipients_dispatch
-from .services.notify import reply_notify
+from .services.notify import replies_notify
 from .services.reports import status_updates_apply
 from .services.sweep import messaging_sweep
 
@@ -37,6 +37,6 @@ def dispatch_confirmations(ids: list[int]) -> int:
     return confirmations_dispatch(ids=ids)
 
 
-@shared_task(name="messaging.notify_reply")
-def notify_reply(incoming_id: int) -> bool:
-    return reply_notify(incoming_id=incoming_id)
+@shared_task(name="messaging.notify_replies")
+def notify_replies(ids: list[int]) -> dict[str, int]:
+    return replies_notify(ids=ids)

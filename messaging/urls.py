@@ -10,6 +10,7 @@ urlpatterns = [
     path("sms/<int:message_id>/cancel/", views.message_cancel_view, name="sms_cancel"),
     path("sms/replies/", views_replies.replies_index, name="sms_replies"),
     path("sms/replies/<int:reply_id>/", views_replies.conversation, name="sms_conversation"),
+    path("settings/replies/", views_replies.reply_settings, name="reply_settings"),
     path("sms/optouts/new/", views_replies.optout_new, name="sms_optout_new"),
     path("api/v1/messages/", api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),

@@ -18,7 +18,9 @@ from accounts.phones import PhoneNumberError, format_international, parse_number
 
 from . import inbox
 from .access import access_reply
+from .models import ReplyPreferences
 from .services.incoming import replies_mark_read
+from .services.notify import reply_preferences_save
 from .services.optout import optout_add
 
 CONVERSATIONS_PER_PAGE = 25
@@ -101,3 +103,34 @@ def optout_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, text % {"number": format_international(number)})
         return redirect("sms_replies")
     return render(request, "messaging/optout_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class ReplySettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReplyPreferences
+        fields = ("by_email", "by_sms")
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        if data.get("by_sms") and not self.user.mobile:
+            self.add_error("by_sms", _("Add your mobile number in Personal data first."))
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_settings(request: HttpRequest) -> HttpResponse:
+    """How the user is told that a reply came: email (default) and/or an SMS to their mobile."""
+    current = ReplyPreferences.objects.filter(user=request.user).first() or ReplyPreferences(user=request.user)
+    form = ReplySettingsForm(request.POST or None, instance=current, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        reply_preferences_save(
+            user=request.user, by_email=form.cleaned_data["by_email"], by_sms=form.cleaned_data["by_sms"]
+        )
+        messages.success(request, _("Saved."))
+        return redirect("reply_settings")
+    return render(request, "messaging/reply_settings.html", {"form": form}, status=400 if form.errors else 200)

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,7 @@ from accounts.models import User
 from accounts.phones import PhoneNumberError, parse_number
 
 from ..gateways import get_gateway
-from ..models import IncomingSMS, Recipient, RecipientStatus
+from ..models import IncomingSMS, Message, Recipient, RecipientStatus
 from . import optout
 
 logger = logging.getLogger("smsoffice.sms")
@@ -87,33 +86,90 @@ def incoming_receive(
     """
     now = now or timezone.now()
     _check(gateway=gateway, from_number=from_number, text=text, provider_id=provider_id)
-    provider_id = provider_id or f"manual-{uuid.uuid4().hex}"
-    existing = IncomingSMS.objects.filter(gateway=gateway, provider_id=provider_id).first()
-    if existing is not None:
-        return Received(existing, created=False)
+    incoming = IncomingSMS(
+        gateway=gateway,
+        provider_id=provider_id or f"manual-{uuid.uuid4().hex}",
+        from_number=from_number,
+        to_number=to_number[:32],
+        text=text,
+        received_at=now,
+        kind=keyword_of(text),
+    )
+    if incoming.kind == IncomingSMS.Kind.REPLY:
+        created = _insert_reply(incoming, now)
+    else:
+        created = _insert_keyword(incoming, now)
+    if not created:
+        # A replay: the provider sent the same SMS again. The first one stands.
+        return Received(IncomingSMS.objects.get(gateway=gateway, provider_id=incoming.provider_id), created=False)
+    if incoming.kind == IncomingSMS.Kind.REPLY and incoming.user_id is None:
+        logger.info("incoming SMS %s from %s matches no sent SMS: admin inbox", incoming.pk, from_number)
+    # The user is told by the sweep (notify.replies_notify_due): nothing is published here.
+    return Received(incoming, created=True)
+
+
+def _insert_keyword(incoming: IncomingSMS, now: dt.datetime) -> bool:
+    """A STOP or START: stored and applied to the opt-out list in one transaction."""
     try:
         with transaction.atomic():
-            incoming = IncomingSMS.objects.create(
-                gateway=gateway,
-                provider_id=provider_id,
-                from_number=from_number,
-                to_number=to_number[:32],
-                text=text,
-                received_at=now,
-                kind=keyword_of(text),
-            )
-            if incoming.kind == IncomingSMS.Kind.REPLY:
-                _route(incoming, now)
-            else:
-                optout.optout_from_keyword(incoming=incoming, now=now)
+            incoming.save(force_insert=True)
+            optout.optout_from_keyword(incoming=incoming, now=now)
     except IntegrityError:
-        # The same provider id, stored by a concurrent request (the provider retried at once).
-        return Received(IncomingSMS.objects.get(gateway=gateway, provider_id=provider_id), created=False)
-    if incoming.user_id:
-        from ..tasks import notify_reply
+        return False
+    return True
 
-        transaction.on_commit(lambda: _enqueue_notification(notify_reply, incoming.pk))
-    return Received(incoming, created=True)
+
+def _insert_reply(incoming: IncomingSMS, now: dt.datetime) -> bool:
+    """A reply, stored with its owner (the sender of the SMS it answers); False for a replay.
+
+    On PostgreSQL it is one statement: the match (reply_match's query) and the INSERT ...
+    ON CONFLICT DO NOTHING, so a webhook costs one round trip and a replay raises nothing.
+    """
+    if connection.vendor != "postgresql":
+        recipient = reply_match(gateway=incoming.gateway, number=incoming.from_number, now=now)
+        incoming.recipient, incoming.user_id = recipient, recipient.message.user_id if recipient else None
+        try:
+            with transaction.atomic():
+                incoming.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    since = now - dt.timedelta(days=settings.SMS_REPLY_WINDOW)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH match AS (
+                SELECT r.id, m.user_id FROM {Recipient._meta.db_table} r
+                JOIN {Message._meta.db_table} m ON m.id = r.message_id
+                WHERE r."to" = %(number)s AND r.status = ANY(%(sent)s) AND m.gateway = %(gateway)s
+                  AND r.claimed_at >= %(since)s AND r.claimed_at <= %(now)s
+                ORDER BY r.claimed_at DESC, r.id DESC
+                LIMIT 1
+            )
+            INSERT INTO {IncomingSMS._meta.db_table}
+                (gateway, provider_id, from_number, to_number, text, received_at, kind, user_id, recipient_id)
+            SELECT %(gateway)s, %(provider_id)s, %(number)s, %(to_number)s, %(text)s, %(now)s, %(kind)s,
+                   (SELECT user_id FROM match), (SELECT id FROM match)
+            ON CONFLICT ON CONSTRAINT incoming_sms_once DO NOTHING
+            RETURNING id, user_id, recipient_id
+            """,  # noqa: S608 - the table names are ours, every value is a parameter
+            {
+                "number": incoming.from_number,
+                "sent": [str(status) for status in SENT],
+                "gateway": incoming.gateway,
+                "since": since,
+                "now": now,
+                "provider_id": incoming.provider_id,
+                "to_number": incoming.to_number,
+                "text": incoming.text,
+                "kind": incoming.kind,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    incoming.pk, incoming.user_id, incoming.recipient_id = row
+    return True
 
 
 def _check(*, gateway: str, from_number: str, text: str, provider_id: str) -> None:
@@ -139,32 +195,27 @@ def _check(*, gateway: str, from_number: str, text: str, provider_id: str) -> No
 
 
 def reply_match(*, gateway: str, number: str, now: dt.datetime) -> Recipient | None:
-    """The last SMS sent to `number` through `gateway` within SMS_REPLY_WINDOW days, or None."""
+    """(The rule _insert_reply's SQL applies on PostgreSQL: keep them alike.)
+
+    The last SMS handed over to `number` through `gateway` within SMS_REPLY_WINDOW days, or None.
+
+    "Handed over" is the recipient's claim (outbox.claim sets `claimed_at` just before the
+    gateway is called): a scheduled SMS counts from when it went out, not when it was
+    written. The index (to, -claimed_at) makes this one short index walk."""
     since = now - dt.timedelta(days=settings.SMS_REPLY_WINDOW)
-    # A scheduled message went out at its send_at, not when it was written.
-    sent_at = Coalesce("message__send_at", "message__created_at")
     return (
-        Recipient.objects.filter(to=number, message__gateway=gateway, status__in=SENT)
-        .annotate(sent_at=sent_at)
-        .filter(sent_at__gte=since, sent_at__lte=now)
+        Recipient.objects.filter(to=number, status__in=SENT, claimed_at__gte=since, claimed_at__lte=now)
+        .filter(message__gateway=gateway)
         .select_related("message")
-        .order_by("-sent_at", "-id")
+        .order_by("-claimed_at", "-id")
         .first()
     )
 
 
-def _route(incoming: IncomingSMS, now: dt.datetime) -> None:
-    recipient = reply_match(gateway=incoming.gateway, number=incoming.from_number, now=now)
-    if recipient is None:
-        logger.info("incoming SMS %s from %s matches no sent SMS: admin inbox", incoming.pk, incoming.from_number)
-        return
-    incoming.recipient, incoming.user_id = recipient, recipient.message.user_id
-    incoming.save(update_fields=["recipient", "user"])
-
-
 def reply_assign(*, incoming: IncomingSMS, user: User) -> IncomingSMS:
-    """An administrator gives a reply (one nobody matched) to a user; it becomes unread for them."""
-    IncomingSMS.objects.filter(pk=incoming.pk).update(user=user, read_at=None)
+    """An administrator gives a reply (one nobody matched) to a user; it becomes unread for them,
+    and they are told as for any reply."""
+    IncomingSMS.objects.filter(pk=incoming.pk).update(user=user, read_at=None, notified_at=None)
     incoming.refresh_from_db()
     return incoming
 
@@ -177,10 +228,3 @@ def replies_mark_read(*, user: User, ids: list[int] | None = None, number: str =
     if number:
         replies = replies.filter(from_number=number)
     return replies.update(read_at=now)
-
-
-def _enqueue_notification(task, incoming_id: int) -> None:
-    try:
-        task.delay(incoming_id)
-    except Exception:  # the broker is down: the reply is stored and shown; only the email is lost
-        logger.warning("could not enqueue the notification of reply %s", incoming_id, exc_info=True)

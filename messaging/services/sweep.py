@@ -14,6 +14,7 @@ from ..models import Message, MessageStatus, Recipient, RecipientStatus
 from . import outbox
 from .confirmations import CONFIRMATIONS
 from .dispatching import RECIPIENTS
+from .notify import replies_notify_due
 
 logger = logging.getLogger("smsoffice.sms")
 
@@ -29,6 +30,8 @@ def messaging_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         # The free answers to STOP and START go through the same engine.
         "confirmations_unknown": outbox.expire_stale(CONFIRMATIONS, now=now),
         "confirmations_enqueued": outbox.enqueue_due(CONFIRMATIONS, now=now),
+        # Users told of their new replies (email, SMS), a batch at a time.
+        "replies_notified": replies_notify_due(now=now),
     }
 
 

@@ -16,6 +16,7 @@ from messaging.models import Confirmation, IncomingSMS, Message, OptOut, OptOutC
 from messaging.services.accepting import BatchSend, message_send, message_send_batch
 from messaging.services.incoming import incoming_receive, keyword_of
 from messaging.services.planning import SendRefused
+from messaging.services.sweep import messaging_sweep
 from tests.factories import UserFactory
 from tests.fakes.twilio_server import FakeTwilio
 from tests.messaging.test_twilio import SID, TOKEN
@@ -55,7 +56,9 @@ def incoming_post(client, text, *, sender=NUMBER, sid=None, token=TOKEN, alias="
 
 def sent_days_ago(user, days, run_on_commit, to=NUMBER):
     message = run_on_commit(message_send, user=user, body=f"hello from {user.username}", to=[to])
-    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+    sent = timezone.now() - dt.timedelta(days=days)
+    Message.objects.filter(pk=message.pk).update(created_at=sent)
+    message.recipients.update(claimed_at=sent)  # when the worker handed it to the gateway
     return message
 
 
@@ -146,14 +149,31 @@ def test_a_reply_within_the_window_is_matched(fake_twilio, client, run_on_commit
     assert IncomingSMS.objects.get().user == sender
 
 
-def test_a_reply_emails_its_user(fake_twilio, client, run_on_commit, sender, bob, mailoutbox):
+def test_a_reply_emails_its_user_once(fake_twilio, client, run_on_commit, sender, bob, mailoutbox):
     sender.email = "ann@example.com"
     sender.save()
     run_on_commit(message_send, user=sender, body="Lunch?", to=["+32486112233"])
-    response = run_on_commit(incoming_post, client, "Sure", sender="+32486112233")
-    assert response.status_code == 200
+    assert incoming_post(client, "Sure", sender="+32486112233").status_code == 200
+    assert run_on_commit(messaging_sweep)["replies_notified"] == 1
+    assert run_on_commit(messaging_sweep)["replies_notified"] == 0  # told once
     assert [m.to for m in mailoutbox] == [["ann@example.com"]]
     assert "Bob Janssens" in mailoutbox[0].subject and "Sure" in mailoutbox[0].body
+
+
+def test_a_user_who_chose_it_is_told_by_a_charged_sms(
+    client_for, run_on_commit, sender, bob, mailoutbox, locmem_gateway
+):
+    sender.mobile = "+32470999999"
+    sender.save()
+    client = client_for(sender)
+    assert client.post(reverse("reply_settings"), {"by_sms": "on"}).status_code == 302
+    run_on_commit(message_send, user=sender, body="Lunch?", to=["+32486112233"])
+    incoming_receive(gateway="default", from_number="+32486112233", text="Sure")
+    run_on_commit(messaging_sweep)
+    assert mailoutbox == []  # email unticked
+    notice = locmem_gateway.outbox[-1]
+    assert (notice.to, notice.text) == ("+32470999999", "Bob Janssens: Sure")
+    assert balances(sender) == (18, 0)  # the send and the notice
 
 
 # STOP and START.
