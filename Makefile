@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/reminders_tick.py
 	$(BIN)/python bench/messages_tool.py
 	$(BIN)/python bench/mail_alerts.py
+	$(BIN)/python bench/incoming_sms.py
 	$(BIN)/python bench/load_test.py
 	$(BIN)/python bench/faults.py
 
