@@ -21,27 +21,9 @@ from accounts.phones import PhoneNumberError, parse_number
 from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible, list_members_reachable
 from credits.services import account_for
 
-from . import segments
+from . import segments, smart_encoding
 from .services.planning import SendPlan, message_plan
 
-# Typographic characters that force UCS-2, and their GSM replacements.
-PLAIN_REPLACEMENTS = {
-    "‘": "'",
-    "’": "'",
-    "‚": "'",
-    "‛": "'",
-    "“": '"',
-    "”": '"',
-    "„": '"',
-    "‟": '"',
-    "–": "-",
-    "—": "-",
-    "‐": "-",
-    "‑": "-",
-    "−": "-",
-    "…": "...",
-    "\u00a0": " ",
-}
 SEARCH_RESULTS = 20  # a page of the picker
 
 
@@ -108,10 +90,6 @@ def add_number(state: ComposerState, typed: str, user: User) -> str:
     return ""
 
 
-def replace_typographic(body: str) -> str:
-    return "".join(PLAIN_REPLACEMENTS.get(char, char) for char in body)
-
-
 def counted_double(text: str, info: segments.SegmentInfo) -> list[str]:
     """The characters that count as two: the GSM extension table (€ [ ] { } ...) in GSM-7,
     characters outside the BMP (emoji) in UCS-2. The counter names them and says why."""
@@ -122,8 +100,19 @@ def counted_double(text: str, info: segments.SegmentInfo) -> list[str]:
     return list(dict.fromkeys(double))[:10]
 
 
-def replaceable(info: segments.SegmentInfo) -> list[str]:
-    return [char for char in info.ucs2_characters if char in PLAIN_REPLACEMENTS]
+@dataclass(frozen=True)
+class Rewrite:
+    """The GSM-friendly rewrite the counter offers: parts now and after (smart_encoding.py)."""
+
+    parts_now: int
+    parts_after: int
+
+
+def rewrite_offer(plan: SendPlan) -> Rewrite | None:
+    """Offered only when look-alike characters alone force UCS-2 (ê or an emoji would stay)."""
+    if not smart_encoding.only_lookalikes_force_ucs2(plan.text):
+        return None
+    return Rewrite(plan.info.segments, segments.count(smart_encoding.gsm_friendly(plan.text)).segments)
 
 
 def plan_for(state: ComposerState, user: User) -> SendPlan:

@@ -87,6 +87,10 @@ class Recipient(models.Model):
     to = models.CharField(max_length=16)  # E.164
     contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    # Its own text when placeholders made it differ from the message's ("" = the message's text),
+    # and the parts (credits) it costs: what is held, captured or released for it. 0 when skipped.
+    text = models.TextField(blank=True)
+    parts = models.PositiveSmallIntegerField(default=1)
     # When the row may next be dispatched; NULL while its scheduled message waits.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a dispatch task was last enqueued for it: the outbox sweep re-enqueues old ones.

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.params import date_param, search_param
 from credits.services import InsufficientCredit
 
-from . import composer, selectors
+from . import composer, selectors, smart_encoding
 from .access import access_message
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
@@ -60,7 +60,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     elif action.startswith("search_page:"):
         results = composer.search(user, query, _page_number(action.partition(":")[2]))
     elif action == "fix_quotes":
-        state.body = composer.replace_typographic(state.body)
+        state.body = smart_encoding.gsm_friendly(state.body)
     elif action == "add_ticked":
         composer.add_ticked(state, request.POST)
     elif action.startswith(("add_contact:", "add_list:", "remove:")):
@@ -112,7 +112,7 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             # A recipient's problem names it (what was typed, a contact); the others' reasons
             # say all (a send time's value is ISO 8601, for the API, not for reading).
             is_recipient = problem.field in RECIPIENT_FIELDS
-            field = "recipients" if is_recipient else problem.field
+            field = "recipients" if is_recipient else "body" if problem.field == "placeholders" else problem.field
             errors.setdefault(field, []).append(
                 f"{problem.value}: {problem.reason}" if problem.value and is_recipient else problem.reason
             )
@@ -150,11 +150,12 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
         "plan": plan,
         "info": plan.info,
         "cost": composer.cost_of(plan, user),
-        "replaceable": composer.replaceable(plan.info),
+        "rewrite": composer.rewrite_offer(plan),
         "double": composer.counted_double(plan.text, plan.info),
         "max_parts": settings.SMS_MAX_PARTS,
         "highlighted": composer.highlighted(plan.text, plan.info.ucs2_characters),
         "recipient_count": len(plan.recipients),
+        "placeholder_problems": [p.reason for p in plan.problems if p.field == "placeholders"],
     }
 
 
