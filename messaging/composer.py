@@ -11,6 +11,7 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -21,8 +22,8 @@ from accounts.phones import PhoneNumberError, parse_number
 from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible, list_members_reachable
 from credits.services import account_for
 
-from . import segments, smart_encoding
-from .services.planning import SendPlan, message_plan
+from . import recipient_csv, segments, smart_encoding
+from .services.planning import SendPlan, limits_for, message_plan
 
 SEARCH_RESULTS = 20  # a page of the picker
 
@@ -37,6 +38,9 @@ class ComposerState:
     send_later: bool = False
     send_at_local: str = ""  # as the datetime-local field sends it: 2026-12-01T09:30
     idempotency_key: str = ""
+    csv: str = ""  # recipients from a CSV, pasted or uploaded (decoded into the field)
+    csv_column: str = ""  # the header chosen as the numbers ("": recognised by its name)
+    smart_encoding: bool = False
 
     @classmethod
     def from_data(cls, data: QueryDict) -> "ComposerState":
@@ -51,6 +55,8 @@ class ComposerState:
             send_later=data.get("send_later") == "on",
             send_at_local=data.get("send_at", ""),
             idempotency_key=data.get("idempotency_key", "")[:64] or uuid.uuid4().hex,
+            csv=data.get("csv", ""),
+            csv_column=data.get("csv_column", "")[:200],
         )
 
 
@@ -115,14 +121,58 @@ def rewrite_offer(plan: SendPlan) -> Rewrite | None:
     return Rewrite(plan.info.segments, segments.count(smart_encoding.gsm_friendly(plan.text)).segments)
 
 
-def plan_for(state: ComposerState, user: User) -> SendPlan:
+@dataclass(frozen=True)
+class CsvState:
+    """The CSV field read: its recipients and bad rows, or why it cannot be used."""
+
+    read: recipient_csv.CsvRecipients | None = None
+    error: str = ""
+
+    @property
+    def rows(self) -> list:
+        return self.read.rows if self.read else []
+
+
+def csv_state(state: ComposerState, user: User) -> CsvState:
+    if not state.csv.strip():
+        return CsvState()
+    try:
+        read = recipient_csv.read(
+            text=state.csv,
+            number_column=state.csv_column,
+            default_region=user.default_country or None,
+            max_rows=limits_for(user).max_recipients,
+        )
+    except recipient_csv.CsvRefused as refused:
+        return CsvState(error=str(refused))
+    return CsvState(read=read)
+
+
+def csv_upload(state: ComposerState, upload: UploadedFile | None) -> str:
+    """Put an uploaded CSV into the CSV field; returns why it cannot be used ("" when read)."""
+    if upload is None:
+        return ""
+    if upload.size and upload.size > recipient_csv.max_bytes():
+        return recipient_csv.too_large(upload.size)
+    try:
+        state.csv = recipient_csv.decode(upload.read(recipient_csv.max_bytes() + 1))
+    except recipient_csv.CsvRefused as refused:
+        return str(refused)
+    state.csv_column = ""
+    return ""
+
+
+def plan_for(state: ComposerState, user: User, csv: CsvState | None = None) -> SendPlan:
+    csv = csv or csv_state(state, user)
     return message_plan(
         user=user,
         body=state.body,
         to=state.numbers,
         contact_ids=state.contact_ids,
         list_ids=state.list_ids,
+        csv_rows=csv.rows,
         with_signature=state.with_signature,
+        smart_encoding=state.smart_encoding,
     )
 
 

@@ -5,19 +5,21 @@
     {first_name|there}                                the fallback written in place, used when
                                                       the recipient has no value
 
-A name is letters, digits and "_" (a CSV header "First name" becomes `first_name`). A
-brace that does not open such a name is plain text. Typed numbers have no values: only
+A name is letters, digits and "_", read without case or accents (`{Prénom}` is `{prenom}`,
+a CSV header "First name" is `{first_name}`). A brace that does not open such a name is
+plain text. Typed numbers have no values: only
 fallbacks apply. Reading only: planning.py uses this to build and count each text.
 """
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 # A fallback may hold anything but braces and a line break.
-PATTERN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{0,40})(?:\|([^{}\n]{0,200}))?\}")
+PATTERN = re.compile(r"\{([^\W\d]\w{0,40})(?:\|([^{}\n]{0,200}))?\}")
 CONTACT_FIELDS = {
     "first_name": _("first name"),
     "last_name": _("last name"),
@@ -70,7 +72,7 @@ def parse(text: str) -> Template:
     for match in PATTERN.finditer(text):
         if match.start() > position:
             pieces.append(text[position : match.start()])
-        pieces.append(Slot(match.group(1).lower(), match.group(2)))
+        pieces.append(Slot(column_key(match.group(1)), match.group(2)))
         position = match.end()
     if position < len(text):
         pieces.append(text[position:])
@@ -78,8 +80,9 @@ def parse(text: str) -> Template:
 
 
 def column_key(header: str) -> str:
-    """A CSV header as a placeholder name: "First name" -> first_name, "Ville / City" -> ville_city."""
-    return re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")[:40]
+    """A CSV header or a placeholder as its name: "First name" -> first_name, "Prénom" -> prenom."""
+    plain = unicodedata.normalize("NFKD", header.strip().lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")[:40]
 
 
 def contact_values(name: str, organisation: str) -> dict[str, str]:

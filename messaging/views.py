@@ -44,11 +44,16 @@ def compose(request: HttpRequest) -> HttpResponse:
     typed = request.POST.get("mobile", "").strip()
     query = search_param(request.POST.get("q", ""))
     status = 200
-    if action == "send":
+    if error := composer.csv_upload(state, request.FILES.get("csv_file")):
+        errors["csv"] = [error]
+        status = 400
+    if action == "send" and not errors:
         response = _send(request, state, errors)
         if response is not None:
             return response
         status = 402 if "credit" in errors and len(errors) == 1 else 400
+    elif action == "send":
+        pass  # refused above: the upload could not be read
     elif action == "add" and typed:
         if error := composer.add_number(state, typed, user):
             errors["mobile"] = [error]
@@ -96,6 +101,10 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
     if when_error:
         errors["send_at"] = [when_error]
         return None
+    csv = composer.csv_state(state, request.user)
+    if csv.error:
+        errors["csv"] = [csv.error]  # a CSV that cannot be read is never half-used
+        return None
     try:
         message = message_send(
             user=request.user,
@@ -103,6 +112,7 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             to=state.numbers,
             contact_ids=state.contact_ids,
             list_ids=state.list_ids,
+            csv_rows=csv.rows,
             with_signature=state.with_signature,
             send_at=send_at,
             idempotency_key=state.idempotency_key,
@@ -142,11 +152,15 @@ def _edit_recipients(state: composer.ComposerState, action: str) -> None:
             state.contact_ids = [i for i in state.contact_ids if str(i) != key]
         elif what == "list":
             state.list_ids = [i for i in state.list_ids if str(i) != key]
+        elif what == "csv":
+            state.csv, state.csv_column = "", ""
 
 
 def _counter_context(state: composer.ComposerState, user) -> dict:
-    plan = composer.plan_for(state, user)
+    csv = composer.csv_state(state, user)
+    plan = composer.plan_for(state, user, csv)
     return {
+        "csv": csv,
         "plan": plan,
         "info": plan.info,
         "cost": composer.cost_of(plan, user),
@@ -156,6 +170,7 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
         "highlighted": composer.highlighted(plan.text, plan.info.ucs2_characters),
         "recipient_count": len(plan.recipients),
         "placeholder_problems": [p.reason for p in plan.problems if p.field == "placeholders"],
+        "max_recipients": settings.SMS_MAX_RECIPIENTS,
     }
 
 

@@ -85,7 +85,8 @@ def test_a_contact_added_by_itself_has_its_values(sender, bob, run_on_commit, lo
 def test_an_unknown_placeholder_is_named_with_what_it_may_mean(sender, bob):
     with pytest.raises(SendRefused) as refused:
         message_send(user=sender, body="Hi {frist_name}", contact_ids=[bob.pk])
-    assert [p.reason for p in refused.value.problems] == ["Unknown placeholder {frist_name}: did you mean {first_name}?"]
+    reasons = [p.reason for p in refused.value.problems]
+    assert reasons == ["Unknown placeholder {frist_name}: did you mean {first_name}?"]
 
 
 def test_csv_columns_are_placeholders(sender, run_on_commit, locmem_gateway):
@@ -93,9 +94,7 @@ def test_csv_columns_are_placeholders(sender, run_on_commit, locmem_gateway):
         CsvRow("+32475000001", 2, {"first_name": "Lea", "city": "Gent"}),
         CsvRow("0475 00 00 02", 3, {"first_name": "Tom", "city": ""}),
     ]
-    message = run_on_commit(
-        message_send, user=sender, body="{first_name}, meet us in {city|Brussels}", csv_rows=rows
-    )
+    message = run_on_commit(message_send, user=sender, body="{first_name}, meet us in {city|Brussels}", csv_rows=rows)
     assert sorted(sms.text for sms in locmem_gateway.outbox) == [
         "Lea, meet us in Gent\nAnn",
         "Tom, meet us in Brussels\nAnn",
@@ -141,9 +140,7 @@ def test_the_composer_names_unknown_placeholders_and_recipients_lacking_a_value_
     assert not Message.objects.exists()
 
 
-def test_the_api_takes_placeholders_and_gives_each_recipients_parts_and_text(
-    sender, team, client, run_on_commit
-):
+def test_the_api_takes_placeholders_and_gives_each_recipients_parts_and_text(sender, team, client, run_on_commit):
     auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=sender).key}"}
     body = {"lists": [team.pk], "body": "Hello {first_name|there}, " + "y" * 125, "signature": False}
     response = run_on_commit(client.post, reverse("api_messages"), body, content_type="application/json", **auth)
