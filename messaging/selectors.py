@@ -207,3 +207,20 @@ def messages_recent(*, user: User, limit: int = 5) -> list[Message]:
     for message in recent:
         message.state_text = state_text(message)
     return recent
+
+
+def recipients_export(
+    *, user: User, message: Message | None = None, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Recipient]:
+    """The recipients of one message (checked by access_message before), or of all the user's
+    SMS created between `since` and `until` (the user's days), in send order."""
+    found = Recipient.objects.filter(message__user=user)
+    if message is not None:
+        found = found.filter(message=message)
+    zone = timezone.get_current_timezone()
+    if since:
+        found = found.filter(message__created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone))
+    if until:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        found = found.filter(message__created_at__lt=end)
+    return found.order_by("message_id", "id")

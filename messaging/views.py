@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.params import date_param, search_param
 from credits.services import InsufficientCredit
 
-from . import composer, selectors, smart_encoding
+from . import composer, export, selectors, smart_encoding
 from .access import access_message
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
@@ -259,3 +259,25 @@ def history(request: HttpRequest) -> HttpResponse:
         "states": selectors.MessageState.choices,
     }
     return render(request, "messaging/history.html", context)
+
+
+def _csv_response(recipients, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.csv_stream(recipients), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def message_export(request: HttpRequest, message_id: int) -> StreamingHttpResponse:
+    """One message's recipients as CSV."""
+    message = access_message(request.user, message_id)
+    return _csv_response(selectors.recipients_export(user=request.user, message=message), f"sms-{message.pk}.csv")
+
+
+@login_required
+def history_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Every recipient of the user's SMS between `since` and `until` (Sent SMS's dates) as CSV."""
+    since = date_param(request.GET.get("since", ""))
+    until = date_param(request.GET.get("until", ""))
+    recipients = selectors.recipients_export(user=request.user, since=since, until=until)
+    return _csv_response(recipients, export.filename("sms", until))

@@ -47,6 +47,7 @@ ROUTES = {
     "event_delete": lambda o: {"event_id": o["event"].pk},
     "reminder_delete": lambda o: {"reminder_id": o["reminder"].pk},
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
+    "sms_export": lambda o: {"message_id": o["message"].pk},
     "messages_detail": lambda o: {"broadcast_id": o["broadcast"].pk},
     "message_template_delete": lambda o: {"template_id": o["template"].pk},
     "mailalerts_mailbox_edit": lambda o: {"mailbox_id": o["mailbox"].pk},
