@@ -147,6 +147,7 @@ class MessagesView(APIView):
                 list_ids=values["lists"],
                 with_signature=values["signature"],
                 smart_encoding=values["smart_encoding"],
+                with_placeholders=True,
                 send_at=values["send_at"],
             )
         except SendRefused as refused:

@@ -173,6 +173,7 @@ def plan_for(state: ComposerState, user: User, csv: CsvState | None = None) -> S
         csv_rows=csv.rows,
         with_signature=state.with_signature,
         smart_encoding=state.smart_encoding,
+        with_placeholders=True,
     )
 
 

@@ -61,6 +61,7 @@ def message_send(
     csv_rows: Sequence[CsvRow] = (),
     with_signature: bool = True,
     smart_encoding: bool = False,
+    with_placeholders: bool = False,
     send_at: dt.datetime | None = None,
     idempotency_key: str = "",
     now: dt.datetime | None = None,
@@ -87,6 +88,7 @@ def message_send(
         csv_rows=csv_rows,
         with_signature=with_signature,
         smart_encoding=smart_encoding,
+        with_placeholders=with_placeholders,
     )
     plan.problems += send_at_problems(send_at, now)
     if plan.problems:

@@ -147,9 +147,12 @@ def message_plan(
     csv_rows: Sequence[CsvRow] = (),
     with_signature: bool = True,
     smart_encoding: bool = False,
+    with_placeholders: bool = False,
 ) -> SendPlan:
     """Check every input and work out recipients, texts, parts and credits; writes nothing.
 
+    `with_placeholders` reads `{first_name}`-style placeholders in `body` (the composer and
+    the API; texts that programs write, such as the agenda, are sent as they are);
     `csv_rows` are recipients read from a CSV (their columns are placeholders);
     `smart_encoding` rewrites look-alike characters so that texts stay GSM-7.
     """
@@ -157,7 +160,7 @@ def message_plan(
     if smart_encoding:
         text = gsm_friendly(text)
     plan = SendPlan(text=text, info=segments.count(text[:COUNTED_CHARACTERS]))
-    template = placeholders.parse(body[:COUNTED_CHARACTERS])
+    template = placeholders.parse(body[:COUNTED_CHARACTERS] if with_placeholders else "")
     if not template.slots:
         plan.problems += body_problems(body, text, plan.info)
     limits = limits_for(user)

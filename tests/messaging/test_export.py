@@ -37,6 +37,7 @@ def test_a_messages_deliveries_with_sender_contact_state_parts_credits_and_error
     locmem_gateway.script = answer
     message = run_on_commit(
         message_send,
+        with_placeholders=True,
         user=sender,
         body="Hi {first_name|there} " + "x" * 155,
         contact_ids=[bob.pk],

@@ -37,7 +37,9 @@ def test_each_recipient_gets_its_own_text_and_the_hold_is_the_sum_of_their_parts
     sender, team, run_on_commit, locmem_gateway
 ):
     body = "Hello {first_name|there}, " + "y" * 125
-    message = run_on_commit(message_send, user=sender, body=body, list_ids=[team.pk], with_signature=False)
+    message = run_on_commit(
+        message_send, with_placeholders=True, user=sender, body=body, list_ids=[team.pk], with_signature=False
+    )
     sent = {sms.to: sms.text for sms in locmem_gateway.outbox}
     assert sent == {
         "+32486112233": "Hello Bob, " + "y" * 125,
@@ -56,7 +58,9 @@ def test_each_recipient_gets_its_own_text_and_the_hold_is_the_sum_of_their_parts
 
 def test_a_placeholder_without_value_or_fallback_refuses_naming_the_recipients(sender, team):
     with pytest.raises(SendRefused) as refused:
-        message_send(user=sender, body="Hi {first_name}, see you at {organisation}", list_ids=[team.pk])
+        message_send(
+            with_placeholders=True, user=sender, body="Hi {first_name}, see you at {organisation}", list_ids=[team.pk]
+        )
     reasons = [p.reason for p in refused.value.problems]
     assert any("{first_name}" in r and "+32 475 99 98 88" in r for r in reasons)
     assert any("{organisation}" in r and "Bob Janssens" in r and "+32 475 99 98 88" in r for r in reasons)
@@ -67,6 +71,7 @@ def test_a_placeholder_without_value_or_fallback_refuses_naming_the_recipients(s
 def test_typed_numbers_have_no_values_only_fallbacks(sender, bob, run_on_commit, locmem_gateway):
     run_on_commit(
         message_send,
+        with_placeholders=True,
         user=sender,
         body="Dear {name|customer}",
         to=["+32486112233", "+32475123456"],
@@ -74,17 +79,24 @@ def test_typed_numbers_have_no_values_only_fallbacks(sender, bob, run_on_commit,
     )
     assert sorted(sms.text for sms in locmem_gateway.outbox) == ["Dear customer", "Dear customer"]
     with pytest.raises(SendRefused, match="no value for"):
-        message_send(user=sender, body="Dear {name}", to=["+32475123456"])
+        message_send(with_placeholders=True, user=sender, body="Dear {name}", to=["+32475123456"])
 
 
 def test_a_contact_added_by_itself_has_its_values(sender, bob, run_on_commit, locmem_gateway):
-    run_on_commit(message_send, user=sender, body="Dear {last_name}", contact_ids=[bob.pk], with_signature=False)
+    run_on_commit(
+        message_send,
+        with_placeholders=True,
+        user=sender,
+        body="Dear {last_name}",
+        contact_ids=[bob.pk],
+        with_signature=False,
+    )
     assert [sms.text for sms in locmem_gateway.outbox] == ["Dear Janssens"]
 
 
 def test_an_unknown_placeholder_is_named_with_what_it_may_mean(sender, bob):
     with pytest.raises(SendRefused) as refused:
-        message_send(user=sender, body="Hi {frist_name}", contact_ids=[bob.pk])
+        message_send(with_placeholders=True, user=sender, body="Hi {frist_name}", contact_ids=[bob.pk])
     reasons = [p.reason for p in refused.value.problems]
     assert reasons == ["Unknown placeholder {frist_name}: did you mean {first_name}?"]
 
@@ -94,7 +106,13 @@ def test_csv_columns_are_placeholders(sender, run_on_commit, locmem_gateway):
         CsvRow("+32475000001", 2, {"first_name": "Lea", "city": "Gent"}),
         CsvRow("0475 00 00 02", 3, {"first_name": "Tom", "city": ""}),
     ]
-    message = run_on_commit(message_send, user=sender, body="{first_name}, meet us in {city|Brussels}", csv_rows=rows)
+    message = run_on_commit(
+        message_send,
+        with_placeholders=True,
+        user=sender,
+        body="{first_name}, meet us in {city|Brussels}",
+        csv_rows=rows,
+    )
     assert sorted(sms.text for sms in locmem_gateway.outbox) == [
         "Lea, meet us in Gent\nAnn",
         "Tom, meet us in Brussels\nAnn",
@@ -105,7 +123,7 @@ def test_csv_columns_are_placeholders(sender, run_on_commit, locmem_gateway):
 def test_a_text_too_long_for_one_recipient_is_refused(sender, team):
     body = "{first_name|x}" + "z" * 1500
     with pytest.raises(SendRefused, match="at most 10 are allowed"):
-        message_send(user=sender, body=body, list_ids=[team.pk])
+        message_send(with_placeholders=True, user=sender, body=body, list_ids=[team.pk])
 
 
 @pytest.fixture
@@ -158,3 +176,9 @@ def test_the_api_takes_placeholders_and_gives_each_recipients_parts_and_text(sen
         reverse("api_messages"), {**body, "body": "Hi {first_name}"}, content_type="application/json", **auth
     )
     assert refused.status_code == 400 and "+32 475 99 98 88" in refused.json()["errors"][0]["reason"]
+
+
+def test_texts_that_programs_write_are_sent_as_they_are(sender, run_on_commit, locmem_gateway):
+    """The agenda and other programs' texts may hold braces: only the composer and the API read placeholders."""
+    run_on_commit(message_send, user=sender, body="Meeting {room 2}, {day}", to=["+32475123456"], with_signature=False)
+    assert [sms.text for sms in locmem_gateway.outbox] == ["Meeting {room 2}, {day}"]
