@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 
-from .models import Message, MessageStatus, Recipient, RecipientStatus
+from .models import Message, MessageStatus, MessageTemplate, Recipient, RecipientStatus
 
 PAID = {RecipientStatus.ACCEPTED, RecipientStatus.DELIVERED, RecipientStatus.UNDELIVERED, RecipientStatus.EXPIRED}
 GIVEN_BACK = {RecipientStatus.FAILED, RecipientStatus.CANCELED}
@@ -224,3 +224,8 @@ def recipients_export(
         end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         found = found.filter(message__created_at__lt=end)
     return found.order_by("message_id", "id")
+
+
+def message_templates_visible(*, user: User) -> QuerySet[MessageTemplate]:
+    """The user's own templates and those shared with one of their groups, by name."""
+    return MessageTemplate.objects.filter(Q(user=user) | Q(group__in=user.groups.all())).order_by("name", "id")

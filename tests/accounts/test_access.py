@@ -14,9 +14,9 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import Contact, ContactList, ListMember
-from broadcasts.models import Broadcast, MessageTemplate
+from broadcasts.models import Broadcast
 from mailalerts.models import Mailbox, MailFilter
-from messaging.models import Message
+from messaging.models import Message, MessageTemplate
 from reminders.models import Event, Reminder
 from reminders.services.calendars import calendar_create, event_save, reminder_add
 from tests.factories import (
