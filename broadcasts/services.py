@@ -267,10 +267,13 @@ def message_template_save(*, user: User, name: str, draft: Draft) -> MessageTemp
     problems += _subject_problems(draft.subject) + _text_problems(draft.body)
     if problems:
         raise TemplateRefused(problems)
+    # Saved again from this tool, a template stays shared with the group it was shared with.
+    kept = MessageTemplate.objects.filter(user=user, name=" ".join(name.split())[:100]).first()
     return templates.message_template_save(
         user=user,
         name=name,
         body=draft.body,
+        group=kept.group if kept else None,
         subject=draft.subject,
         channels=[c for c in Channel.values if c in draft.channels],
         subject_in_sms=draft.subject_in_sms,

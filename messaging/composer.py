@@ -11,6 +11,7 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
@@ -23,9 +24,12 @@ from accounts.selectors import contact_lists_visible, contacts_search, contacts_
 from credits.services import account_for
 
 from . import recipient_csv, segments, smart_encoding
+from .models import MessageTemplate
+from .selectors import message_templates_visible
 from .services.planning import SendPlan, limits_for, message_plan
 
 SEARCH_RESULTS = 20  # a page of the picker
+TEMPLATES_SHOWN = 200  # in the template pull-down, by name
 
 
 @dataclass
@@ -40,6 +44,7 @@ class ComposerState:
     idempotency_key: str = ""
     csv: str = ""  # recipients from a CSV, pasted or uploaded (decoded into the field)
     csv_column: str = ""  # the header chosen as the numbers ("": recognised by its name)
+    template_id: int | None = None  # the template picked (its name is offered when saving)
     smart_encoding: bool = False
 
     @classmethod
@@ -57,6 +62,9 @@ class ComposerState:
             idempotency_key=data.get("idempotency_key", "")[:64] or uuid.uuid4().hex,
             csv=data.get("csv", ""),
             csv_column=data.get("csv_column", "")[:200],
+            template_id=int(data["template"])
+            if data.get("template", "").isdigit() and len(data["template"]) < 12
+            else None,
         )
 
 
@@ -342,3 +350,18 @@ def prefill(state: ComposerState, data: QueryDict, user: User) -> str:
 
 def _unique(values) -> list:
     return list(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class TemplatesState:
+    """The templates block: what can be picked, the one picked, where a new one can be shared."""
+
+    visible: list[MessageTemplate]
+    picked: MessageTemplate | None
+    groups: list[Group]
+
+
+def templates_state(state: ComposerState, user: User) -> TemplatesState:
+    visible = list(message_templates_visible(user=user).select_related("group")[:TEMPLATES_SHOWN])
+    picked = next((t for t in visible if t.pk == state.template_id), None)
+    return TemplatesState(visible=visible, picked=picked, groups=list(user.groups.order_by("name")))

@@ -16,10 +16,11 @@ from core.params import date_param, search_param
 from credits.services import InsufficientCredit
 
 from . import composer, export, selectors, smart_encoding
-from .access import access_message
+from .access import access_message, access_message_template
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
 from .services.planning import RECIPIENT_FIELDS, SendRefused
+from .services.templates import TemplateRefused, message_template_delete, message_template_save
 
 RECIPIENTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 25
@@ -64,6 +65,8 @@ def compose(request: HttpRequest) -> HttpResponse:
         results = composer.search(user, query)
     elif action.startswith("search_page:"):
         results = composer.search(user, query, _page_number(action.partition(":")[2]))
+    elif action.startswith("template_"):
+        status = _template_action(request, state, action, errors)
     elif action == "fix_quotes":
         state.body = smart_encoding.gsm_friendly(state.body)
     elif action == "add_ticked":
@@ -77,6 +80,44 @@ def compose(request: HttpRequest) -> HttpResponse:
     return _render_composer(
         request, state, errors, results, typed=typed, query=query, status=status, focus=_focus_after(action)
     )
+
+
+def _template_action(
+    request: HttpRequest, state: composer.ComposerState, action: str, errors: dict[str, list[str]]
+) -> int:
+    """Use, save (a new one, or the author's of that name again) or delete a template; the status to answer."""
+    user = request.user
+    if action == "template_save":
+        group_id = request.POST.get("template_group", "")
+        group = user.groups.filter(pk=group_id).first() if group_id.isdigit() and len(group_id) < 12 else None
+        if group_id and group is None:
+            errors["template_name"] = [_("You can only share a template with a group you belong to.")]
+            return 400
+        try:
+            template = message_template_save(
+                user=user, name=request.POST.get("template_name", ""), body=state.body, group=group
+            )
+        except TemplateRefused as refused:
+            errors["template_name"] = [p.reason for p in refused.problems]
+            return 400
+        state.template_id = template.pk
+        messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
+        return 200
+    if state.template_id is None:
+        errors["template_name"] = [_("Pick a template first.")]
+        return 400
+    template = access_message_template(user, state.template_id)
+    if action == "template_use":
+        state.body = template.body
+    elif action == "template_delete":
+        try:
+            message_template_delete(user=user, template=template)
+        except TemplateRefused as refused:
+            errors["template_name"] = [p.reason for p in refused.problems]
+            return 400
+        state.template_id = None
+        messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
+    return 200
 
 
 def _focus_after(action: str) -> str:
@@ -185,6 +226,7 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
         "query": query,
         "results": results,
         "picker_ticks": True,
+        "templates": composer.templates_state(state, request.user),
         **_counter_context(state, request.user),
     }
     return render(request, "messaging/compose.html", context, status=status)
