@@ -128,9 +128,9 @@ class SendPlan:
         return min(parts), max(parts)
 
     @property
-    def previews(self) -> list[tuple[PlannedRecipient, str]]:
-        """The first three texts as they will be sent, with their recipient."""
-        return [(r, self.text_of(r)) for r in self.recipients[:3]]
+    def previews(self) -> list[tuple[str, str]]:
+        """The first three texts as they will be sent, each with who gets it."""
+        return [(r.name or format_international(r.to), self.text_of(r)) for r in self.recipients[:3]]
 
 
 # The fields of a Problem that name recipients (what was typed, a contact, a List).
