@@ -45,7 +45,6 @@ class ComposerState:
     csv: str = ""  # recipients from a CSV, pasted or uploaded (decoded into the field)
     csv_column: str = ""  # the header chosen as the numbers ("": recognised by its name)
     template_id: int | None = None  # the template picked (its name is offered when saving)
-    smart_encoding: bool = False
 
     @classmethod
     def from_data(cls, data: QueryDict) -> "ComposerState":
@@ -180,7 +179,6 @@ def plan_for(state: ComposerState, user: User, csv: CsvState | None = None) -> S
         list_ids=state.list_ids,
         csv_rows=csv.rows,
         with_signature=state.with_signature,
-        smart_encoding=state.smart_encoding,
         with_placeholders=True,
     )
 
