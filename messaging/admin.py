@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 
-from .models import Message, MessageStatus, Recipient, SendingLimits
+from .models import Message, MessageStatus, MessageTemplate, Recipient, SendingLimits
 from .services.accepting import message_cancel
 from .services.planning import SendRefused
 
@@ -76,3 +76,11 @@ class SendingLimitsAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("user",)
     search_fields = ("user__username",)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "group", "subject", "channels", "updated_at")
+    search_fields = ("name", "subject", "user__username")
+    raw_id_fields = ("user",)
+    list_filter = ("group",)

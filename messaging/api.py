@@ -52,8 +52,20 @@ class SendSerializer(serializers.Serializer):
     lists = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=1_000
     )
-    body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(
+        max_length=MAX_BODY,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The text; placeholders {first_name}, {last_name}, {name}, {organisation} take the contact's "
+        "values, with a fallback written in place: {first_name|there}. Typed numbers have only fallbacks.",
+    )
     signature = serializers.BooleanField(required=False, default=True)
+    smart_encoding = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Replace look-alike characters (typographic quotes, dashes, ellipsis, Unicode spaces...) so "
+        "that the text stays GSM-7; letters such as ê and emoji are kept.",
+    )
     send_at = AwareDateTimeField(
         required=False,
         allow_null=True,
@@ -70,6 +82,11 @@ class RecipientOut(serializers.Serializer):
         "skipped: a List member whose number cannot take SMS, not sent and holding no credit"
     )
     reason = serializers.CharField(source="error_reason")
+    parts = serializers.IntegerField(help_text="Parts (credits) this recipient's text takes; 0 when skipped")
+    text = serializers.SerializerMethodField(help_text="The text sent to this recipient (placeholders filled in)")
+
+    def get_text(self, recipient) -> str:
+        return recipient.text or self.context["message_text"]
 
 
 class MessageOut(serializers.Serializer):
@@ -80,8 +97,8 @@ class MessageOut(serializers.Serializer):
         "by the SMS centre), delivered, partly_failed, failed, canceled.",
     )
     encoding = serializers.CharField()
-    segments = serializers.IntegerField()
-    credits_held = serializers.IntegerField()
+    segments = serializers.IntegerField(help_text="Parts of the text; with placeholders, of the longest one")
+    credits_held = serializers.IntegerField(help_text="The sum of each recipient's parts")
     send_at = serializers.DateTimeField(allow_null=True)
     recipients = RecipientOut(many=True)
 
@@ -106,7 +123,8 @@ def message_body(message: Message) -> dict:
             **{f: getattr(message, f) for f in ("id", "encoding", "segments", "credits_held", "send_at")},
             "status": message.state,
             "recipients": message.recipients.order_by("id"),
-        }
+        },
+        context={"message_text": message.text},
     ).data
 
 
@@ -128,6 +146,8 @@ class MessagesView(APIView):
                 contact_ids=values["contacts"],
                 list_ids=values["lists"],
                 with_signature=values["signature"],
+                smart_encoding=values["smart_encoding"],
+                with_placeholders=True,
                 send_at=values["send_at"],
             )
         except SendRefused as refused:

@@ -87,6 +87,10 @@ class Recipient(models.Model):
     to = models.CharField(max_length=16)  # E.164
     contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    # Its own text when placeholders made it differ from the message's ("" = the message's text),
+    # and the parts (credits) it costs: what is held, captured or released for it. 0 when skipped.
+    text = models.TextField(blank=True)
+    parts = models.PositiveSmallIntegerField(default=1)
     # When the row may next be dispatched; NULL while its scheduled message waits.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a dispatch task was last enqueued for it: the outbox sweep re-enqueues old ones.
@@ -146,3 +150,40 @@ class SendingLimits(models.Model):
 
     def __str__(self) -> str:
         return f"limits of {self.user}"
+
+
+class MessageTemplate(models.Model):
+    """A saved text to start from, in the SMS composer and in the Messages tool (one kind for both).
+
+    Private to its author, or shared with one of the author's groups: every member of the
+    group sees it and starts from it; its author edits and deletes it. The Messages tool
+    also keeps a subject and channels; the composer saves the text alone (channel "sms")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_templates")
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="message_templates",
+        verbose_name=_("shared with"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    channels = models.CharField(max_length=20)
+    subject_in_sms = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The table kept its name through both moves (messaging -> broadcasts -> messaging).
+        db_table = "messaging_messagetemplate"
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="template_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel_list(self) -> list[str]:
+        return [c for c in self.channels.split(",") if c]

@@ -4,10 +4,12 @@ from . import api, views, webhooks
 
 urlpatterns = [
     path("sms/", views.history, name="sms_history"),
+    path("sms/export.csv", views.history_export, name="sms_history_export"),
     path("sms/new/", views.compose, name="sms_compose"),
     path("sms/new/counter/", views.compose_counter, name="sms_counter"),
     path("sms/<int:message_id>/", views.message_detail, name="sms_detail"),
     path("sms/<int:message_id>/cancel/", views.message_cancel_view, name="sms_cancel"),
+    path("sms/<int:message_id>/export.csv", views.message_export, name="sms_export"),
     path("api/v1/messages/", api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),
     path("api/v1/segments/", api.SegmentsView.as_view(), name="api_segments"),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.params import date_param, search_param
 from credits.services import InsufficientCredit
 
-from . import composer, selectors
-from .access import access_message
+from . import composer, export, selectors, smart_encoding
+from .access import access_message, access_message_template
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
 from .services.planning import RECIPIENT_FIELDS, SendRefused
+from .services.templates import TemplateRefused, message_template_delete, message_template_save
 
 RECIPIENTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 25
@@ -44,11 +45,16 @@ def compose(request: HttpRequest) -> HttpResponse:
     typed = request.POST.get("mobile", "").strip()
     query = search_param(request.POST.get("q", ""))
     status = 200
-    if action == "send":
+    if error := composer.csv_upload(state, request.FILES.get("csv_file")):
+        errors["csv"] = [error]
+        status = 400
+    if action == "send" and not errors:
         response = _send(request, state, errors)
         if response is not None:
             return response
         status = 402 if "credit" in errors and len(errors) == 1 else 400
+    elif action == "send":
+        pass  # refused above: the upload could not be read
     elif action == "add" and typed:
         if error := composer.add_number(state, typed, user):
             errors["mobile"] = [error]
@@ -59,8 +65,10 @@ def compose(request: HttpRequest) -> HttpResponse:
         results = composer.search(user, query)
     elif action.startswith("search_page:"):
         results = composer.search(user, query, _page_number(action.partition(":")[2]))
+    elif action.startswith("template_"):
+        status = _template_action(request, state, action, errors)
     elif action == "fix_quotes":
-        state.body = composer.replace_typographic(state.body)
+        state.body = smart_encoding.gsm_friendly(state.body)
     elif action == "add_ticked":
         composer.add_ticked(state, request.POST)
     elif action.startswith(("add_contact:", "add_list:", "remove:")):
@@ -72,6 +80,44 @@ def compose(request: HttpRequest) -> HttpResponse:
     return _render_composer(
         request, state, errors, results, typed=typed, query=query, status=status, focus=_focus_after(action)
     )
+
+
+def _template_action(
+    request: HttpRequest, state: composer.ComposerState, action: str, errors: dict[str, list[str]]
+) -> int:
+    """Use, save (a new one, or the author's of that name again) or delete a template; the status to answer."""
+    user = request.user
+    if action == "template_save":
+        group_id = request.POST.get("template_group", "")
+        group = user.groups.filter(pk=group_id).first() if group_id.isdigit() and len(group_id) < 12 else None
+        if group_id and group is None:
+            errors["template_name"] = [_("You can only share a template with a group you belong to.")]
+            return 400
+        try:
+            template = message_template_save(
+                user=user, name=request.POST.get("template_name", ""), body=state.body, group=group
+            )
+        except TemplateRefused as refused:
+            errors["template_name"] = [p.reason for p in refused.problems]
+            return 400
+        state.template_id = template.pk
+        messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
+        return 200
+    if state.template_id is None:
+        errors["template_name"] = [_("Pick a template first.")]
+        return 400
+    template = access_message_template(user, state.template_id)
+    if action == "template_use":
+        state.body = template.body
+    elif action == "template_delete":
+        try:
+            message_template_delete(user=user, template=template)
+        except TemplateRefused as refused:
+            errors["template_name"] = [p.reason for p in refused.problems]
+            return 400
+        state.template_id = None
+        messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
+    return 200
 
 
 def _focus_after(action: str) -> str:
@@ -96,6 +142,10 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
     if when_error:
         errors["send_at"] = [when_error]
         return None
+    csv = composer.csv_state(state, request.user)
+    if csv.error:
+        errors["csv"] = [csv.error]  # a CSV that cannot be read is never half-used
+        return None
     try:
         message = message_send(
             user=request.user,
@@ -103,6 +153,8 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             to=state.numbers,
             contact_ids=state.contact_ids,
             list_ids=state.list_ids,
+            csv_rows=csv.rows,
+            with_placeholders=True,
             with_signature=state.with_signature,
             send_at=send_at,
             idempotency_key=state.idempotency_key,
@@ -112,7 +164,7 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             # A recipient's problem names it (what was typed, a contact); the others' reasons
             # say all (a send time's value is ISO 8601, for the API, not for reading).
             is_recipient = problem.field in RECIPIENT_FIELDS
-            field = "recipients" if is_recipient else problem.field
+            field = "recipients" if is_recipient else "body" if problem.field == "placeholders" else problem.field
             errors.setdefault(field, []).append(
                 f"{problem.value}: {problem.reason}" if problem.value and is_recipient else problem.reason
             )
@@ -142,19 +194,25 @@ def _edit_recipients(state: composer.ComposerState, action: str) -> None:
             state.contact_ids = [i for i in state.contact_ids if str(i) != key]
         elif what == "list":
             state.list_ids = [i for i in state.list_ids if str(i) != key]
+        elif what == "csv":
+            state.csv, state.csv_column = "", ""
 
 
 def _counter_context(state: composer.ComposerState, user) -> dict:
-    plan = composer.plan_for(state, user)
+    csv = composer.csv_state(state, user)
+    plan = composer.plan_for(state, user, csv)
     return {
+        "csv": csv,
         "plan": plan,
         "info": plan.info,
         "cost": composer.cost_of(plan, user),
-        "replaceable": composer.replaceable(plan.info),
+        "rewrite": composer.rewrite_offer(plan),
         "double": composer.counted_double(plan.text, plan.info),
         "max_parts": settings.SMS_MAX_PARTS,
         "highlighted": composer.highlighted(plan.text, plan.info.ucs2_characters),
         "recipient_count": len(plan.recipients),
+        "placeholder_problems": [p.reason for p in plan.problems if p.field == "placeholders"],
+        "max_recipients": settings.SMS_MAX_RECIPIENTS,
     }
 
 
@@ -168,6 +226,7 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
         "query": query,
         "results": results,
         "picker_ticks": True,
+        "templates": composer.templates_state(state, request.user),
         **_counter_context(state, request.user),
     }
     return render(request, "messaging/compose.html", context, status=status)
@@ -243,3 +302,25 @@ def history(request: HttpRequest) -> HttpResponse:
         "states": selectors.MessageState.choices,
     }
     return render(request, "messaging/history.html", context)
+
+
+def _csv_response(recipients, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.csv_stream(recipients), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def message_export(request: HttpRequest, message_id: int) -> StreamingHttpResponse:
+    """One message's recipients as CSV."""
+    message = access_message(request.user, message_id)
+    return _csv_response(selectors.recipients_export(user=request.user, message=message), f"sms-{message.pk}.csv")
+
+
+@login_required
+def history_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Every recipient of the user's SMS between `since` and `until` (Sent SMS's dates) as CSV."""
+    since = date_param(request.GET.get("since", ""))
+    until = date_param(request.GET.get("until", ""))
+    recipients = selectors.recipients_export(user=request.user, since=since, until=until)
+    return _csv_response(recipients, export.filename("sms", until))

@@ -342,6 +342,7 @@ SMS_SWEEP_BATCH = env.int("SMS_SWEEP_BATCH", default=5000)
 # Abuse limits; each can be overridden per user in the admin (Sending limits).
 SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=10)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=10_000)
+SMS_CSV_MAX_BYTES = env.int("SMS_CSV_MAX_BYTES", default=2 * 1024 * 1024)  # a CSV of recipients (composer)
 SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country
 

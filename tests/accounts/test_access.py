@@ -14,9 +14,9 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import Contact, ContactList, ListMember
-from broadcasts.models import Broadcast, MessageTemplate
+from broadcasts.models import Broadcast
 from mailalerts.models import Mailbox, MailFilter
-from messaging.models import Message
+from messaging.models import Message, MessageTemplate
 from reminders.models import Event, Reminder
 from reminders.services.calendars import calendar_create, event_save, reminder_add
 from tests.factories import (
@@ -47,6 +47,7 @@ ROUTES = {
     "event_delete": lambda o: {"event_id": o["event"].pk},
     "reminder_delete": lambda o: {"reminder_id": o["reminder"].pk},
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
+    "sms_export": lambda o: {"message_id": o["message"].pk},
     "messages_detail": lambda o: {"broadcast_id": o["broadcast"].pk},
     "message_template_delete": lambda o: {"template_id": o["template"].pk},
     "mailalerts_mailbox_edit": lambda o: {"mailbox_id": o["mailbox"].pk},

@@ -30,6 +30,8 @@ NOT_PAGES = {
     "sms_counter": "an htmx fragment of the composer",
     "contact_export": "a vCard file",
     "calendar_export": "an iCalendar file",
+    "sms_export": "a CSV file",
+    "sms_history_export": "a CSV file",
     "sms_status_callback": "a provider webhook",
     "api_schema": "JSON",
     "healthz": "a probe",
