@@ -79,7 +79,9 @@ class FlowState:
 # One script for the gate: the pause and the circuit first, then the token bucket; one
 # round trip a send. KEYS: bucket, pause, circuit, failures. ARGV: rate, burst, n, max_wait.
 # The bucket may be reserved ahead (tokens below 0): the caller sleeps `wait` and sends
-# then, so all workers together never pass rate x t + burst in any t seconds.
+# then, so all workers together never pass rate x t + burst in any t seconds. A new
+# bucket starts empty: the first requests of cold workers (connections still opening)
+# arrive late and bunch with the next ones; starting empty leaves them the burst's room.
 GATE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -91,7 +93,7 @@ if pause > now then return {tostring(pause - now), 'paused', '0', failures} end
 local rate, burst, n, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if rate <= 0 then return {'0', '', '0', failures} end
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens, ts = tonumber(b[1] or burst), tonumber(b[2] or now)
+local tokens, ts = tonumber(b[1] or 0), tonumber(b[2] or now)
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate) - n
 local wait = 0
 if tokens < 0 then wait = -tokens / rate end
@@ -145,7 +147,7 @@ class LocalStore:
                     return Gate(self.until[key] - now, why, 0.0, failures)
             if rate <= 0:
                 return Gate(failures=failures)
-            tokens, ts = self.buckets.get(bucket, (burst, now))
+            tokens, ts = self.buckets.get(bucket, (0.0, now))  # starts empty, as in Redis
             tokens = min(burst, tokens + max(0.0, now - ts) * rate) - n
             wait = -tokens / rate if tokens < 0 else 0.0
             if wait <= max_wait:

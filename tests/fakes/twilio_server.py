@@ -17,7 +17,8 @@ the default is "201"; `fail_with` answers every create alike (an outage):
   "truncated" accepted and stored, the JSON answer cut short
   "nosid"     accepted and stored, a 200 whose JSON has no SID
 Every create it read is in `requests` (its arrival time in `arrivals`), the numbers it
-accepted (sent) in `accepted`, the messages it keeps in `messages` (by SID).
+accepted (sent) in `accepted`, the messages it keeps in `messages` (by SID), the most
+creates it answered at once in `most_in_flight`.
 """
 
 import datetime as dt
@@ -57,6 +58,8 @@ class FakeTwilio:
         self.arrivals: list[float] = []  # time.time() of each create it read
         self.retry_after: int | None = None  # seconds, sent with each 429
         self.messages: dict[str, dict] = {}  # SID -> the message as Twilio returns it
+        self.in_flight = 0  # creates being answered now
+        self.most_in_flight = 0  # the most at once
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -79,6 +82,16 @@ class FakeTwilio:
                     fake.arrivals.append(time.time())
                     number = next(fake._ids)
                 outcome = fake.fail_with or fake.outcomes.get(form.get("To", ""), "201")
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    self._create(form, number, outcome)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _create(self, form: dict, number: int, outcome: str) -> None:
                 if fake.delay:
                     time.sleep(fake.delay)
                 if outcome == "timeout":
