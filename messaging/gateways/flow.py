@@ -30,6 +30,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import cache
@@ -338,14 +339,17 @@ class Flow:
             Outcome.RETRY, code=code, reason=reason, retry_after=max(gate.blocked, gate.wait), handed_over=False
         )
 
-    def observe(self, results: list[SendResult], failures_before: int) -> None:
+    def observe(self, results: list[SendResult], failures_before: int) -> Gate | None:
         """What the provider's answers say about it: pause on Retry-After, count failures
-        in a row for the breaker, a real answer resets the count."""
+        in a row for the breaker, a real answer resets the count. Returns the Gate that
+        now holds the gateway back (paused, or circuit opened), if any."""
+        stop = None
         pause = max((r.retry_after for r in results if r.handed_over and r.outcome == Outcome.RETRY), default=0)
         if pause > 0:
             flow_store().pause(self.keys[1], pause)
+            stop = Gate(blocked=pause, why="paused")
         if not self.breaker_failures:
-            return
+            return stop
         answered = False
         for result in results:
             if not result.handed_over or result.retry_after:
@@ -361,9 +365,11 @@ class Flow:
                     self.breaker_failures,
                     result.reason[:200],
                 )
+                stop = Gate(blocked=self.breaker_cooldown, why="circuit")
         # Only a worker that saw failures counted pays for the reset.
         if answered and failures_before:
             flow_store().success(self.keys[3])
+        return stop
 
     def state(self) -> FlowState:
         circuit, paused, failures = flow_store().state(self.keys[1], self.keys[2], self.keys[3])
@@ -385,35 +391,73 @@ class Flow:
             if gate.wait:
                 time.sleep(gate.wait)
             answered = send_many(part)
-            # A chunk-level error (every result alike) is one failure of the provider, not many.
-            self.observe(answered if len(set(answered)) > 1 else answered[:1], gate.failures)
             results += answered
+            # A chunk-level error (every result alike) is one failure of the provider, not many.
+            stop = self.observe(answered if len(set(answered)) > 1 else answered[:1], gate.failures)
+            if stop is not None:
+                results += [self.held_back(stop)] * (len(items) - len(results))
+                break
         return results
 
     def send_each(self, send_one: Callable[[Any], Coroutine[Any, Any, SendResult]], items: list) -> list[SendResult]:
         """A gateway that takes one item a request: MAX_IN_FLIGHT requests open at once,
-        each after its token; results in the items' order."""
+        each at its token's time; results in the items' order.
 
-        async def one(item, slots: asyncio.Semaphore) -> SendResult:
-            async with slots:
-                # The token is taken once a slot is free, so that no reserved send waits
-                # behind others and arrives in a bunch.
-                gate = self.gate(1)
-                if gate.blocked or gate.wait > self.max_wait:
-                    return self.held_back(gate)
-                if gate.wait:
-                    await asyncio.sleep(gate.wait)
-                try:
-                    result = await send_one(item)
-                except Exception as error:  # whatever broke, the request may have gone out
-                    logger.exception("%s gateway %s: unexpected error while sending", self.channel, self.alias)
-                    result = SendResult(Outcome.UNKNOWN, code="error", reason=f"{type(error).__name__}: {error}"[:300])
-                self.observe([result], gate.failures)
-                return result
+        Tokens are reserved a lease at a time (BURST of them, or MAX_IN_FLIGHT without a
+        RATE), each given its own moment within the lease, so that Redis is asked once
+        a lease and not once a message; what this call sees itself (a Retry-After, the
+        circuit opening) holds back the rest of the chunk at once.
+        """
 
         async def run() -> list[SendResult]:
+            loop = asyncio.get_running_loop()
             slots = asyncio.Semaphore(self.max_in_flight)
-            return list(await asyncio.gather(*(one(item, slots) for item in items)))
+            lease: deque[float] = deque()  # loop times at which reserved tokens may be used
+            lock = asyncio.Lock()
+            state: dict[str, Any] = {"stop": None, "failures": 0, "pending": len(items)}
+
+            async def token() -> float | None:
+                async with lock:
+                    if state["stop"] is not None:
+                        return None
+                    if not lease:
+                        size = self.burst if self.rate > 0 else self.max_in_flight
+                        n = max(1, min(size, state["pending"]))
+                        gate = self.gate(n)
+                        state["failures"] = gate.failures
+                        if gate.blocked or gate.wait > self.max_wait:
+                            state["stop"] = gate
+                            return None
+                        now = loop.time()
+                        # The i-th of n tokens is earned (n - 1 - i) / rate before the last one.
+                        lease.extend(
+                            now + (max(0.0, gate.wait - (n - 1 - i) / self.rate) if self.rate > 0 else 0.0)
+                            for i in range(n)
+                        )
+                    state["pending"] -= 1
+                    return lease.popleft()
+
+            async def one(item) -> SendResult:
+                async with slots:
+                    # The token is taken once a slot is free, so that no reserved send waits
+                    # behind others and arrives in a bunch.
+                    at = await token()
+                    if at is not None and at > loop.time():
+                        await asyncio.sleep(at - loop.time())
+                    if at is None or state["stop"] is not None:
+                        return self.held_back(state["stop"])
+                    try:
+                        result = await send_one(item)
+                    except Exception as error:  # whatever broke, the request may have gone out
+                        logger.exception("%s gateway %s: unexpected error while sending", self.channel, self.alias)
+                        reason = f"{type(error).__name__}: {error}"[:300]
+                        result = SendResult(Outcome.UNKNOWN, code="error", reason=reason)
+                    stop = self.observe([result], state["failures"])
+                    if stop is not None and state["stop"] is None:
+                        state["stop"] = stop
+                    return result
+
+            return list(await asyncio.gather(*(one(item) for item in items)))
 
         return run_async(run())
 
