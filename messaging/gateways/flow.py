@@ -234,7 +234,7 @@ class RedisStore:
 
     def success(self, failures_key: str) -> None:
         try:
-            self.client.delete(failures_key)
+            self.client.unlink(failures_key)
         except self.errors:
             self._down()
             self.local.success(failures_key)
@@ -257,7 +257,7 @@ class RedisStore:
         try:
             keys = list(self.client.scan_iter(match=KEY_PREFIX + "*", count=1000))
             if keys:
-                self.client.delete(*keys)
+                self.client.unlink(*keys)
         except self.errors:
             self._down()
 
@@ -309,9 +309,7 @@ class Flow:
         )
 
     def gate(self, n: int = 1) -> Gate:
-        if self.rate <= 0 and not self.breaker_failures:
-            # Nothing to share but a pause: one cheap look still (Retry-After applies to all).
-            return flow_store().gate(self.keys, 0, 0, n, self.max_wait)
+        """May `n` items go: the pause and the circuit, then `n` tokens (none without a RATE)."""
         return flow_store().gate(self.keys, self.rate, self.burst, n, self.max_wait)
 
     def held_back(self, gate: Gate) -> SendResult:

@@ -23,6 +23,7 @@ import uuid
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,7 +69,13 @@ def recipients_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
             )
             for row in rows
         ]
-        lookups = get_gateway(alias).lookup_many(items)
+        try:
+            gateway = get_gateway(alias)
+        except ImproperlyConfigured:  # a gateway removed from the settings: nobody to ask
+            logger.warning("reconciliation: gateway %s is not configured; %s rows stay unknown", alias, len(rows))
+            counts["unknown"] += len(rows)
+            continue
+        lookups = gateway.lookup_many(items)
         for key, value in _settle(rows, lookups, now).items():
             counts[key] += value
     if due:

@@ -8,10 +8,13 @@ import json
 import pytest
 from django.utils import timezone
 
+from broadcasts.fax.base import OutgoingFax
 from credits.models import CreditAccount
+from messaging.gateways import get_gateway
 from messaging.gateways.base import Outcome, SendResult
 from messaging.models import RecipientStatus
 from messaging.services.accepting import message_send
+from messaging.services.outbox import provider_results
 from tests.credits.helpers import assert_ledger_consistent
 from tests.fakes.twilio_server import FakeTwilio
 
@@ -132,3 +135,29 @@ def test_without_redis_the_rate_is_kept_in_this_process(sender, run_on_commit, s
         per_second[second] = per_second.get(second, 0) + 1
     assert max(per_second.values()) <= 10 + 2, json.dumps(per_second)
     assert len(per_second) >= 3  # 25 at 10 a second take more than two seconds
+
+
+def test_batch_gateways_of_other_channels_get_the_same_circuit_breaker(settings, fax_gateway):
+    """The fax (and email) copies of the Messages tool go through the same engine call."""
+    settings.FAX_GATEWAYS = {
+        "default": {
+            "BACKEND": "messaging.gateways.locmem.LocmemGateway",
+            "OPTIONS": {"BREAKER_FAILURES": 2, "BREAKER_COOLDOWN": 60},
+        }
+    }
+    calls = []
+
+    def busy(fax):
+        calls.append(fax)
+        return SendResult(Outcome.RETRY, code="busy", reason="line busy")
+
+    fax_gateway.script = busy
+    gateway = get_gateway(channel="fax")
+    faxes = [OutgoingFax(n, f"+3225550{n:03d}", "Subject", b"%PDF") for n in range(3)]
+    for _ in range(2):  # two chunks, each failing as a whole: two failures in a row
+        results = provider_results(gateway, faxes, reason_max=500)
+        assert {r.code for r in results} == {"busy"}
+    assert len(calls) == 6
+    held_back = provider_results(gateway, faxes, reason_max=500)
+    assert len(calls) == 6  # the circuit is open: the gateway is not called
+    assert {(r.code, r.handed_over) for r in held_back} == {("circuit", False)}
