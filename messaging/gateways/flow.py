@@ -20,7 +20,7 @@ Items the gateway was never called for come back as RETRY with `handed_over=Fals
 the wait in `retry_after`: the outbox puts them back without counting an attempt.
 
 Options are read from the gateway's OPTIONS; a gateway class gives its own defaults in
-`flow_defaults` (Twilio keeps 50 in flight and trips the breaker after 5 failures; the
+`flow_defaults` (Twilio keeps 100 in flight and trips the breaker after 5 failures; the
 locmem, console, email and fax gateways have no limit unless their OPTIONS set one).
 """
 

@@ -4,7 +4,7 @@ OPTIONS (from the environment, see settings): ACCOUNT_SID, AUTH_TOKEN, FROM (a
 number or a Messaging Service SID "MG..."), STATUS_CALLBACK_URL (the public URL of
 our webhook, /webhooks/sms/<alias>/status/), TIMEOUT (seconds, default 10), BASE_URL
 (default https://api.twilio.com; tests point it at a fake server on loopback), and the
-flow control of every gateway (flow.py): RATE, BURST, MAX_IN_FLIGHT (default 50),
+flow control of every gateway (flow.py): RATE, BURST, MAX_IN_FLIGHT (default 100),
 BREAKER_FAILURES (default 5), BREAKER_COOLDOWN, MAX_WAIT.
 
 Twilio has no batch endpoint: `send_one_async` makes one API call per message and the
@@ -129,7 +129,7 @@ class RebasingAsyncHttpClient(AsyncTwilioHttpClient):
 
 
 class TwilioGateway(BaseGateway):
-    flow_defaults = {"MAX_IN_FLIGHT": 50, "BREAKER_FAILURES": 5, "BREAKER_COOLDOWN": 30.0}
+    flow_defaults = {"MAX_IN_FLIGHT": 100, "BREAKER_FAILURES": 5, "BREAKER_COOLDOWN": 30.0}
 
     def __init__(self, alias: str, options: dict) -> None:
         super().__init__(alias, options)

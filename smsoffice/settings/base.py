@@ -320,7 +320,7 @@ _GATEWAY_BACKENDS = {
             # together (0: none), requests one worker keeps in flight, the circuit breaker.
             "RATE": env.float("TWILIO_RATE", default=100.0),
             "BURST": env.int("TWILIO_BURST", default=0),  # 0: a tenth of RATE
-            "MAX_IN_FLIGHT": env.int("TWILIO_MAX_IN_FLIGHT", default=50),
+            "MAX_IN_FLIGHT": env.int("TWILIO_MAX_IN_FLIGHT", default=100),
             "BREAKER_FAILURES": env.int("TWILIO_BREAKER_FAILURES", default=5),
             "BREAKER_COOLDOWN": env.float("TWILIO_BREAKER_COOLDOWN", default=30.0),
         },
