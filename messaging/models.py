@@ -187,3 +187,22 @@ class MessageTemplate(models.Model):
     @property
     def channel_list(self) -> list[str]:
         return [c for c in self.channels.split(",") if c]
+
+
+class RecipientEvent(models.Model):
+    """A recipient's history: each decision taken about it after its send (reconciliation
+    of an unknown outcome), with what it moved from and to and why."""
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField()
+    status_from = models.CharField(max_length=12, choices=RecipientStatus.choices)
+    status_to = models.CharField(max_length=12, choices=RecipientStatus.choices)
+    source = models.CharField(max_length=32)  # what decided: "reconciliation"
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["recipient", "at"], name="recipient_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.status_from} -> {self.status_to} ({self.source})"
