@@ -122,7 +122,8 @@ def _message_write(
             send_at=send_at,
             idempotency_key=idempotency_key[:64],
         )
-        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference)
+        # account_for: the organisation's pool for a member (their limit checked under this lock).
+        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference, member=user)
         ids = _insert_recipients(message, plan.recipients, now if immediate else None)
         _insert_skipped(message, plan.skipped)
         if immediate:
@@ -213,7 +214,9 @@ def _send_batch_for_user(
         )
         for item, text, info, _to in accepted
     )
-    holds = credits_hold_many(account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], now=now)
+    holds = credits_hold_many(
+        account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], member=user, now=now
+    )
     refused = [m.pk for m in messages if isinstance(holds[m.hold_reference], InsufficientCredit)]
     Message.objects.filter(pk__in=refused).delete()  # never visible: the transaction is not committed
     rows = []

@@ -1,0 +1,192 @@
+"""Organisations: one pool paid by every member's sends, per-member limits under the account lock."""
+
+import pytest
+from django.db.models import Sum
+
+from accounts.models import Role
+from accounts.services import (
+    OrganisationError,
+    membership_add,
+    membership_limit_set,
+    membership_remove,
+    membership_role_set,
+    organisation_create,
+)
+from credits.models import CreditAccount, EntryKind, Hold, LedgerEntry, MemberUsage, Plan
+from credits.services import (
+    InsufficientCredit,
+    MemberLimitReached,
+    account_for,
+    credits_capture,
+    credits_grant,
+    credits_hold,
+    credits_release,
+    low_credit_threshold_set,
+    personal_account_for,
+    pool_for,
+)
+from messaging.services.accepting import message_send
+from tests.credits.helpers import assert_ledger_consistent
+from tests.factories import UserFactory
+from tests.threads import run_together
+
+
+@pytest.fixture
+def no_plan(db):
+    return Plan.objects.create(name="None", monthly_allowance=0, is_default=True)
+
+
+@pytest.fixture
+def team(no_plan):
+    """An organisation (owner + one member) whose pool has 20 credits of provision."""
+    owner, member = UserFactory(mobile="+32475000001"), UserFactory(mobile="+32475000002")
+    organisation = organisation_create(name="Acme", owner=owner)
+    membership_add(organisation=organisation, user=member)
+    pool = pool_for(organisation=organisation)
+    low_credit_threshold_set(account=pool, threshold=0)
+    credits_grant(account=pool, amount=20, reason="pool", actor=None)
+    return organisation, owner, member
+
+
+def test_a_member_pays_from_the_pool_and_a_user_outside_pays_personally(team, user):
+    organisation, owner, member = team
+    personal = personal_account_for(user=member)
+    credits_grant(account=personal, amount=7, reason="own", actor=None)
+    message = message_send(user=member, body="Hello", to=["+32475123456"])
+    pool = pool_for(organisation=organisation)
+    assert account_for(user=member) == account_for(user=owner) == pool
+    assert Hold.objects.get(reference=message.hold_reference).account == pool
+    pool.refresh_from_db()
+    personal.refresh_from_db()
+    assert (pool.provision_balance, pool.provision_held, personal.provision_balance) == (19, 1, 7)
+    # Every entry of the pool's send names the member who caused it.
+    assert set(LedgerEntry.objects.filter(hold_reference=message.hold_reference).values_list("actor", flat=True)) == {
+        member.pk
+    }
+    assert account_for(user=user).user == user
+
+
+def test_leaving_moves_no_credit_and_earlier_holds_settle_on_the_pool(team):
+    organisation, _owner, member = team
+    pool = pool_for(organisation=organisation)
+    hold = credits_hold(account=account_for(user=member), amount=3, reference="message:a", member=member)
+    membership_remove(membership=member.membership)
+    member.refresh_from_db()
+    assert account_for(user=member).user == member
+    credits_capture(hold=hold, amount=2, reference="recipient:a:1")
+    credits_release(hold=hold, amount=1, reference="recipient:a:2")
+    pool.refresh_from_db()
+    assert (pool.provision_balance, pool.provision_held) == (18, 0)
+    usage = MemberUsage.objects.get(account=pool, member=member)
+    assert (usage.charged, usage.used) == (2, 2)
+    assert_ledger_consistent(pool)
+
+
+def test_a_member_limit_refuses_the_send_that_would_pass_it_and_holds_nothing(team):
+    organisation, _owner, member = team
+    membership_limit_set(organisation=organisation, user=member, limit=5)
+    pool = account_for(user=member)
+    credits_hold(account=pool, amount=4, reference="message:1", member=member)
+    with pytest.raises(MemberLimitReached) as refused:
+        credits_hold(account=pool, amount=2, reference="message:2", member=member)
+    assert (refused.value.needed, refused.value.available, refused.value.limit, refused.value.used) == (2, 1, 5, 4)
+    assert not Hold.objects.filter(reference="message:2").exists()
+    # What comes back (a refused recipient) is room again under the limit.
+    credits_release(hold=Hold.objects.get(reference="message:1"), amount=2, reference="recipient:1:1")
+    credits_hold(account=pool, amount=3, reference="message:3", member=member)
+    assert MemberUsage.objects.get(member=member).charged == 5
+    assert_ledger_consistent(pool)
+
+
+def test_the_limit_is_checked_per_member(team):
+    organisation, owner, member = team
+    membership_limit_set(organisation=organisation, user=member, limit=1)
+    pool = account_for(user=member)
+    credits_hold(account=pool, amount=10, reference="message:owner", member=owner)
+    with pytest.raises(MemberLimitReached):
+        credits_hold(account=pool, amount=2, reference="message:member", member=member)
+
+
+@pytest.mark.parametrize("limit", [-1, 10**9, "5", True])
+def test_absurd_limits_are_refused_and_nothing_is_written(team, limit):
+    organisation, _owner, member = team
+    with pytest.raises(OrganisationError, match="between 0 and"):
+        membership_limit_set(organisation=organisation, user=member, limit=limit)
+    member.membership.refresh_from_db()
+    assert member.membership.monthly_limit is None
+
+
+def test_a_limit_on_someone_outside_the_organisation_is_refused(team, user):
+    organisation, _owner, _member = team
+    with pytest.raises(OrganisationError, match="not a member of Acme"):
+        membership_limit_set(organisation=organisation, user=user, limit=5)
+
+
+def test_an_organisation_always_keeps_an_owner(team):
+    organisation, owner, member = team
+    with pytest.raises(OrganisationError, match="at least one owner"):
+        membership_role_set(membership=owner.membership, role=Role.MEMBER)
+    with pytest.raises(OrganisationError, match="at least one owner"):
+        membership_remove(membership=owner.membership)
+    membership_role_set(membership=member.membership, role=Role.OWNER)
+    membership_role_set(membership=owner.membership, role=Role.ADMIN)
+    owner.membership.refresh_from_db()
+    assert owner.membership.role == Role.ADMIN
+
+
+def test_a_user_belongs_to_one_organisation_at_most(team):
+    _organisation, _owner, member = team
+    other = organisation_create(name="Other", owner=UserFactory())
+    with pytest.raises(OrganisationError, match="already a member of Acme"):
+        membership_add(organisation=other, user=member)
+
+
+def test_the_pool_short_is_refused_as_today(team):
+    organisation, owner, _member = team
+    with pytest.raises(InsufficientCredit) as refused:
+        credits_hold(account=pool_for(organisation=organisation), amount=21, reference="m", member=owner)
+    assert not isinstance(refused.value, MemberLimitReached)
+    assert (refused.value.needed, refused.value.available) == (21, 20)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_members_holding_32_times_at_once_against_a_pool_of_20_get_exactly_20(team):
+    organisation, owner, member = team
+    pool = pool_for(organisation=organisation)
+    people = [owner, member]
+    results = run_together(
+        32, lambda i: credits_hold(account=pool, amount=1, reference=f"message:{i}", member=people[i % 2])
+    )
+    held = [r for r in results if isinstance(r, Hold)]
+    refused = [r for r in results if isinstance(r, InsufficientCredit)]
+    assert (len(held), len(refused)) == (20, 12), results
+    assert MemberUsage.objects.aggregate(total=Sum("charged"))["total"] == 20
+    assert_ledger_consistent(pool)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_member_with_a_limit_of_5_sending_10_at_once_gets_exactly_5(team):
+    organisation, _owner, member = team
+    membership_limit_set(organisation=organisation, user=member, limit=5)
+    pool = pool_for(organisation=organisation)
+    results = run_together(10, lambda i: credits_hold(account=pool, amount=1, reference=f"m:{i}", member=member))
+    held = [r for r in results if isinstance(r, Hold)]
+    refused = [r for r in results if isinstance(r, MemberLimitReached)]
+    assert (len(held), len(refused)) == (5, 5), results
+    assert MemberUsage.objects.get(member=member).charged == 5
+    pool.refresh_from_db()
+    assert pool.provision_held == 5
+    assert_ledger_consistent(pool)
+
+
+def test_pool_entries_name_their_member_and_the_account_names_its_organisation(team):
+    organisation, owner, _member = team
+    pool = pool_for(organisation=organisation)
+    assert str(pool) == "credit of Acme"
+    hold = credits_hold(account=pool, amount=2, reference="message:x", member=owner)
+    credits_capture(hold=hold, amount=2, reference="recipient:x")
+    kinds = dict(LedgerEntry.objects.filter(hold_reference="message:x").values_list("kind", "actor"))
+    assert kinds == {EntryKind.HOLD: owner.pk, EntryKind.CAPTURE: owner.pk}
+    assert CreditAccount.objects.filter(organisation=organisation).count() == 1
