@@ -123,7 +123,7 @@ def test_a_limit_on_someone_outside_the_organisation_is_refused(team, user):
 
 
 def test_an_organisation_always_keeps_an_owner(team):
-    organisation, owner, member = team
+    _organisation, owner, member = team
     with pytest.raises(OrganisationError, match="at least one owner"):
         membership_role_set(membership=owner.membership, role=Role.MEMBER)
     with pytest.raises(OrganisationError, match="at least one owner"):
