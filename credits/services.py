@@ -114,12 +114,20 @@ def personal_account_for(*, user: User, now: dt.datetime | None = None) -> Credi
     return _open(user=user, organisation=None, time_zone=user.time_zone, now=now)
 
 
-def pool_for(*, organisation: Organisation, now: dt.datetime | None = None) -> CreditAccount:
-    """The organisation's credit account (its pool), opened on first use like a personal one."""
-    return _open(user=None, organisation=organisation, time_zone=organisation.time_zone, now=now)
+def pool_for(*, organisation: Organisation, plan: Plan | None = None, now: dt.datetime | None = None) -> CreditAccount:
+    """The organisation's credit account (its pool), opened on first use like a personal one
+    (on `plan` when given, else the default plan)."""
+    return _open(user=None, organisation=organisation, time_zone=organisation.time_zone, now=now, plan=plan)
 
 
-def _open(*, user: User | None, organisation: Organisation | None, time_zone: str, now: dt.datetime | None):
+def _open(
+    *,
+    user: User | None,
+    organisation: Organisation | None,
+    time_zone: str,
+    now: dt.datetime | None,
+    plan: Plan | None = None,
+) -> CreditAccount:
     owner = {"user": user} if user is not None else {"organisation": organisation}
     try:
         return CreditAccount.objects.get(**owner)
@@ -132,7 +140,7 @@ def _open(*, user: User | None, organisation: Organisation | None, time_zone: st
         with transaction.atomic():
             account = CreditAccount.objects.create(
                 **owner,
-                plan=Plan.objects.filter(is_default=True).first(),
+                plan=plan or Plan.objects.filter(is_default=True).first(),
                 anchor_day=today.day,
                 period_start=today,
                 period_end=period_end,
