@@ -223,7 +223,8 @@ class OrganisationAddForm(forms.ModelForm):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    """Operators create organisations here (or with `manage.py organisation_create`); members manage them on their pages."""
+    """Operators create organisations here (or with `manage.py organisation_create`);
+    owners and admins manage them on their pages."""
 
     list_display = ("name", "created_at")
     search_fields = ("name",)

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-
 from django.db import transaction
 
 from accounts.models import User
