@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from . import periods
 from .history import describe_sends
-from .models import CreditAccount, CreditPack, EntryKind, LedgerEntry, MonthlyUsage, Purchase
+from accounts.models import Membership, User
+
+from .models import CreditAccount, CreditPack, EntryKind, LedgerEntry, MemberUsage, MonthlyUsage, Purchase
 
 LEDGER_PAGE_SIZE = 50
 
@@ -67,6 +69,45 @@ def usage_history(*, account: CreditAccount, months: int = 12) -> list[UsageMont
         else UsageMonth(start, 0, 0)
         for start in starts
     ]
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    """A member's place in their organisation's pool this period: role, limit and what they charged."""
+
+    organisation: str
+    role: str
+    manages: bool
+    limit: int | None
+    used: int  # held or spent this period, what came back deducted: what the limit counts
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+
+def member_standing(*, user: User, account: CreditAccount) -> MemberStanding | None:
+    """The user's standing in the pool `account` (from account_for), or None when they pay personally.
+
+    Two indexed queries (the membership, the member's usage row of the period).
+    """
+    if not account.organisation_id:
+        return None
+    membership = Membership.objects.filter(user=user, organisation_id=account.organisation_id).first()
+    if membership is None:
+        return None
+    used = (
+        MemberUsage.objects.filter(account=account, member=user, period_start=account.period_start)
+        .values_list("charged", flat=True)
+        .first()
+    ) or 0
+    return MemberStanding(
+        organisation=account.organisation.name,
+        role=membership.role,
+        manages=membership.manages,
+        limit=membership.monthly_limit,
+        used=used,
+    )
 
 
 @dataclass
