@@ -523,10 +523,14 @@ def credits_grant(*, account: CreditAccount, amount: int, reason: str, actor: Us
 
 
 def purchase_create(*, user: User, pack: CreditPack) -> Purchase:
-    """Start buying `pack`: the payment adapter approves it at once, fails it, or leaves it pending."""
+    """Start buying `pack` for whoever pays `user`'s SMS (the organisation's pool: owners and
+    admins only): the payment adapter approves it at once, fails it, or leaves it pending."""
     if not pack.active:
         raise CreditError(_("This pack is not on sale any more."))
     _check_bound(pack.credits)
+    membership = Membership.objects.filter(user=user).first()
+    if membership is not None and not membership.manages:
+        raise CreditError(_("Only the organisation's owners and admins buy credit for it."))
     account = account_for(user=user)
     adapter = get_payment_adapter()
     purchase = Purchase.objects.create(
