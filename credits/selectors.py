@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import periods
-from .history import describe_sends
 from accounts.models import Membership, User
 
+from . import periods
+from .history import describe_sends
 from .models import CreditAccount, CreditPack, EntryKind, LedgerEntry, MemberUsage, MonthlyUsage, Purchase
 
 LEDGER_PAGE_SIZE = 50
