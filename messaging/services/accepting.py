@@ -23,6 +23,7 @@ from accounts.phones import PhoneNumberError, parse_number
 from credits.models import Hold
 from credits.services import (
     InsufficientCredit,
+    MemberLimitReached,
     account_for,
     account_lock,
     credits_hold,
@@ -222,7 +223,9 @@ def _send_batch_for_user(
     rows = []
     for message, (item, _text, _info, to) in zip(messages, accepted, strict=True):
         outcome = holds[message.hold_reference]
-        if isinstance(outcome, InsufficientCredit):
+        if isinstance(outcome, MemberLimitReached):
+            results[item.key] = str(outcome)  # the organisation's limit for this member, not the pool
+        elif isinstance(outcome, InsufficientCredit):
             results[item.key] = _("no credit left (%(needed)s needed, %(available)s available)") % {
                 "needed": outcome.needed,
                 "available": outcome.available,

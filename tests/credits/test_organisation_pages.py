@@ -73,3 +73,19 @@ def test_the_pools_history_names_who_sent_and_hides_what_others_sent(acme, clien
     client.force_login(member)
     own = client.get(reverse("ledger")).content.decode()
     assert reverse("sms_detail", args=[message.pk]) in own
+
+
+def test_the_composer_says_the_members_limit_and_refuses_past_it(acme, client):
+    _organisation, _owner, member = acme
+    client.force_login(member)
+    counter = client.post(
+        reverse("sms_counter"), {"body": "Hi", "to": ["+32475123456"], "with_signature": "", "action": "count"}
+    ).content.decode()
+    assert "Your organisation's limit for you this month: 40 of 50 used" in counter
+    to = [f"+3247512{i:04d}" for i in range(11)]
+    data = {"body": "Hi", "to": to, "with_signature": "", "idempotency_key": "k", "action": "send"}
+    counter = client.post(reverse("sms_counter"), data | {"action": "count"}).content.decode()
+    assert 'data-testid="member-short"' in counter
+    refused = client.post(reverse("sms_compose"), data)
+    assert refused.status_code == 402
+    assert "limit for you this month is 50 and 40 are used" in refused.content.decode()
