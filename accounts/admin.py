@@ -40,7 +40,7 @@ from .services import (
     membership_add,
     membership_limit_set,
     membership_remove,
-    membership_role_set,
+    membership_update,
     organisation_create,
 )
 
@@ -260,11 +260,13 @@ class MembershipForm(forms.ModelForm):
             with transaction.atomic():
                 if self.instance.pk is None:
                     membership = membership_add(organisation=data["organisation"], user=data["user"], role=data["role"])
+                    self.instance = membership_limit_set(
+                        organisation=membership.organisation, user=membership.user, limit=data["monthly_limit"]
+                    )
                 else:
-                    membership = membership_role_set(membership=self.instance, role=data["role"])
-                self.instance = membership_limit_set(
-                    organisation=membership.organisation, user=membership.user, limit=data["monthly_limit"]
-                )
+                    self.instance = membership_update(
+                        membership=self.instance, role=data["role"], limit=data["monthly_limit"]
+                    )
         except OrganisationError as error:
             raise ValidationError(str(error)) from error
         return data

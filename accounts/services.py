@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
@@ -567,6 +568,13 @@ def membership_limit_set(*, organisation: Organisation, user: User, limit: int |
     return membership
 
 
+def membership_update(*, membership: Membership, role: str, limit: int | None) -> Membership:
+    """Role and monthly limit at once: all or nothing (a refused limit keeps the old role)."""
+    with transaction.atomic():
+        membership = membership_role_set(membership=membership, role=role)
+        return membership_limit_set(organisation=membership.organisation, user=membership.user, limit=limit)
+
+
 def membership_remove(*, membership: Membership) -> None:
     """Remove a member: at once out of the group (shared book and Lists), paying personally again.
 
@@ -608,6 +616,17 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, invi
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise OrganisationError(_("%(email)s is already a member.") % {"email": email})
     return Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=invited_by)
+
+
+def invitation_email_send(*, invitation: Invitation, link: str) -> None:
+    """The invitation's email, with its link (sent after commit: no email for a rolled-back invitation)."""
+    subject = _("Join %(organisation)s on SMS Office") % {"organisation": invitation.organisation.name}
+    body = _(
+        "Hello,\n\nYou are invited to join %(organisation)s on SMS Office and send SMS from its shared "
+        "credit. Open this link within 7 days to accept (log in, or make an account):\n\n%(link)s\n"
+    ) % {"organisation": invitation.organisation.name, "link": link}
+    email = invitation.email
+    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]))
 
 
 def invitation_token(*, invitation: Invitation) -> str:

@@ -190,3 +190,16 @@ def test_pool_entries_name_their_member_and_the_account_names_its_organisation(t
     kinds = dict(LedgerEntry.objects.filter(hold_reference="message:x").values_list("kind", "actor"))
     assert kinds == {EntryKind.HOLD: owner.pk, EntryKind.CAPTURE: owner.pk}
     assert CreditAccount.objects.filter(organisation=organisation).count() == 1
+
+
+def test_batched_sends_of_reminders_and_alerts_pay_from_the_pool_under_the_members_limit(team):
+    from messaging.services.accepting import BatchSend, message_send_batch
+
+    organisation, _owner, member = team
+    membership_limit_set(organisation=organisation, user=member, limit=2)
+    sends = [BatchSend(key=str(i), user=member, to="+32475123456", body=f"Reminder {i}") for i in range(3)]
+    results = message_send_batch(sends=sends)
+    pool = pool_for(organisation=organisation)
+    assert [Hold.objects.get(reference=results[k].hold_reference).account for k in "01"] == [pool, pool]
+    assert "limit for you this month is 2" in results["2"]
+    assert MemberUsage.objects.get(member=member).charged == 2
