@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views, webhooks
+from . import api, exports, views, webhooks
 
 urlpatterns = [
     path("sms/", views.history, name="sms_history"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("sms/new/counter/", views.compose_counter, name="sms_counter"),
     path("sms/<int:message_id>/", views.message_detail, name="sms_detail"),
     path("sms/<int:message_id>/cancel/", views.message_cancel_view, name="sms_cancel"),
+    path("settings/organisation/export.csv", exports.organisation_export, name="organisation_export"),
     path("api/v1/messages/", api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),
     path("api/v1/segments/", api.SegmentsView.as_view(), name="api_segments"),
