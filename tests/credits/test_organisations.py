@@ -186,6 +186,9 @@ def test_pool_entries_name_their_member_and_the_account_names_its_organisation(t
     pool = pool_for(organisation=organisation)
     assert str(pool) == "credit of Acme"
     hold = credits_hold(account=pool, amount=2, reference="message:x", member=owner)
+    # Holding again for the same send returns the first hold and charges nothing more.
+    assert credits_hold(account=pool, amount=2, reference="message:x", member=owner) == hold
+    assert MemberUsage.objects.get(member=owner).charged == 2
     credits_capture(hold=hold, amount=2, reference="recipient:x")
     kinds = dict(LedgerEntry.objects.filter(hold_reference="message:x").values_list("kind", "actor"))
     assert kinds == {EntryKind.HOLD: owner.pk, EntryKind.CAPTURE: owner.pk}

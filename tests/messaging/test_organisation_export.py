@@ -29,7 +29,7 @@ def rows(response) -> list[list[str]]:
 
 
 def test_the_owner_exports_each_send_with_its_member_parts_and_credits(acme, client):
-    organisation, owner, member = acme
+    _organisation, owner, member = acme
     message = message_send(user=member, body="x" * 200, to=["+32475123456", "+32475123457", "+32475123458"])
     hold = Hold.objects.get(reference=message.hold_reference)
     credits_settle(hold=hold, capture=4, release=2, reference="chunk:1")
@@ -45,7 +45,7 @@ def test_the_owner_exports_each_send_with_its_member_parts_and_credits(acme, cli
 
 
 def test_members_cannot_export_and_a_bad_period_is_a_400(acme, client):
-    organisation, owner, member = acme
+    _organisation, owner, member = acme
     client.force_login(member)
     assert client.get(reverse("organisation_export")).status_code == 403
     client.force_login(owner)
