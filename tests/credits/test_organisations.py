@@ -206,3 +206,23 @@ def test_batched_sends_of_reminders_and_alerts_pay_from_the_pool_under_the_membe
     assert [Hold.objects.get(reference=results[k].hold_reference).account for k in "01"] == [pool, pool]
     assert "limit for you this month is 2" in results["2"]
     assert MemberUsage.objects.get(member=member).charged == 2
+
+
+def test_the_low_credit_warning_of_a_pool_goes_to_its_owners_and_admins(team, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from accounts.models import Role
+    from accounts.services import membership_update
+
+    organisation, owner, member = team
+    admin = UserFactory(email="admin@acme.test")
+    membership_add(organisation=organisation, user=admin, role=Role.ADMIN)
+    membership_update(membership=member.membership, role=Role.MEMBER, limit=None)
+    owner.email, member.email = "owner@acme.test", "member@acme.test"
+    owner.save()
+    member.save()
+    pool = low_credit_threshold_set(account=pool_for(organisation=organisation), threshold=15)
+    with django_capture_on_commit_callbacks(execute=True):
+        credits_hold(account=pool, amount=6, reference="message:low", member=member)
+    assert sorted(to for email in mail.outbox for to in email.to) == ["admin@acme.test", "owner@acme.test"]
+    assert "Acme" in mail.outbox[0].subject
