@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from credits.services import InsufficientCredit
+from credits.services import InsufficientCredit, MemberLimitReached
 
 from . import segments
 from .access import access_message
@@ -112,7 +112,14 @@ class ProblemOut(serializers.Serializer):
 REFUSED = inline_serializer("SendRefused", {"detail": serializers.CharField(), "errors": ProblemOut(many=True)})
 SHORT = inline_serializer(
     "CreditShort",
-    {"detail": serializers.CharField(), "needed": serializers.IntegerField(), "available": serializers.IntegerField()},
+    {
+        "detail": serializers.CharField(),
+        "needed": serializers.IntegerField(),
+        "available": serializers.IntegerField(),
+        "limit": serializers.ChoiceField(
+            choices=["member"], required=False, help_text="Present when the organisation's limit for you refused it."
+        ),
+    },
 )
 
 
@@ -156,10 +163,10 @@ class MessagesView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         except InsufficientCredit as short:
-            return Response(
-                {"detail": str(short), "needed": short.needed, "available": short.available},
-                status=status.HTTP_402_PAYMENT_REQUIRED,
-            )
+            body = {"detail": str(short), "needed": short.needed, "available": short.available}
+            if isinstance(short, MemberLimitReached):
+                body["limit"] = "member"  # the organisation's limit for this member, not the pool
+            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
         return Response(message_body(message), status=status.HTTP_202_ACCEPTED)
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from accounts.models import Contact, ContactList, ContactPhone, PhoneLabel, User
 from accounts.phones import PhoneNumberError, parse_number
 from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible, list_members_reachable
+from credits.selectors import member_standing
 from credits.services import account_for
 
 from . import recipient_csv, segments, smart_encoding
@@ -85,6 +86,13 @@ class Cost:
     monthly: int  # paid from the monthly quota
     provision: int  # then from provision
     available: int
+    # A member of an organisation: their monthly limit (None: none) and what they used of it.
+    member_limit: int | None = None
+    member_used: int = 0
+
+    @property
+    def member_short(self) -> bool:
+        return self.member_limit is not None and self.member_used + self.credits > self.member_limit
 
     @property
     def short(self) -> bool:
@@ -247,7 +255,15 @@ def cost_of(plan: SendPlan, user: User) -> Cost:
     account = account_for(user=user)
     credits = plan.credits
     monthly = min(credits, account.monthly_remaining)
-    return Cost(credits=credits, monthly=monthly, provision=credits - monthly, available=account.available)
+    standing = member_standing(user=user, account=account)
+    return Cost(
+        credits=credits,
+        monthly=monthly,
+        provision=credits - monthly,
+        available=account.available,
+        member_limit=standing.limit if standing else None,
+        member_used=standing.used if standing else 0,
+    )
 
 
 @dataclass(frozen=True)

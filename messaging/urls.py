@@ -10,6 +10,7 @@ urlpatterns = [
     path("sms/<int:message_id>/", views.message_detail, name="sms_detail"),
     path("sms/<int:message_id>/cancel/", views.message_cancel_view, name="sms_cancel"),
     path("sms/<int:message_id>/export.csv", views.message_export, name="sms_export"),
+    path("settings/organisation/export.csv", views.organisation_export, name="organisation_export"),
     path("api/v1/messages/", api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),
     path("api/v1/segments/", api.SegmentsView.as_view(), name="api_segments"),

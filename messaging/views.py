@@ -5,15 +5,18 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import membership_of
 from core.params import date_param, search_param
-from credits.services import InsufficientCredit
+from credits import periods
+from credits.services import InsufficientCredit, pool_for
 
 from . import composer, export, selectors, smart_encoding
 from .access import access_message, access_message_template
@@ -324,3 +327,32 @@ def history_export(request: HttpRequest) -> StreamingHttpResponse:
     until = date_param(request.GET.get("until", ""))
     recipients = selectors.recipients_export(user=request.user, since=since, until=until)
     return _csv_response(recipients, export.filename("sms", until))
+
+
+@login_required
+@require_GET
+def organisation_export(request: HttpRequest) -> HttpResponse:
+    """Owners and admins: the organisation's SMS of a period (?period=YYYY-MM-DD, a period start)."""
+    membership = membership_of(user=request.user)
+    if membership is None or not membership.manages:
+        raise PermissionDenied(_("Only the organisation's owners and admins export its SMS."))
+    account = pool_for(organisation=membership.organisation)
+    starts = periods.recent_period_starts(account.period_start, account.anchor_day, 24)
+    chosen = request.GET.get("period", "")
+    if chosen:
+        try:
+            period_start = dt.date.fromisoformat(chosen)
+        except ValueError:
+            period_start = None
+        if period_start not in starts:
+            message = _("Choose a period start of the last 24 months, written YYYY-MM-DD, such as %(example)s.") % {
+                "example": account.period_start.isoformat()
+            }
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    else:
+        period_start = account.period_start
+    rows = export.organisation_sms_rows(account=account, period_start=period_start)
+    response = StreamingHttpResponse(export.csv_lines(next(rows), rows), content_type="text/csv; charset=utf-8")
+    filename = f"sms-{membership.organisation.pk}-{period_start.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

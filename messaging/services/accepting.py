@@ -23,6 +23,7 @@ from accounts.phones import PhoneNumberError, parse_number
 from credits.models import Hold
 from credits.services import (
     InsufficientCredit,
+    MemberLimitReached,
     account_for,
     account_lock,
     credits_hold,
@@ -134,7 +135,8 @@ def _message_write(
             send_at=send_at,
             idempotency_key=idempotency_key[:64],
         )
-        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference)
+        # account_for: the organisation's pool for a member (their limit checked under this lock).
+        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference, member=user)
         ids = _insert_recipients(message, plan, now if immediate else None)
         _insert_skipped(message, plan.skipped)
         if immediate:
@@ -225,13 +227,17 @@ def _send_batch_for_user(
         )
         for item, text, info, _to in accepted
     )
-    holds = credits_hold_many(account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], now=now)
+    holds = credits_hold_many(
+        account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], member=user, now=now
+    )
     refused = [m.pk for m in messages if isinstance(holds[m.hold_reference], InsufficientCredit)]
     Message.objects.filter(pk__in=refused).delete()  # never visible: the transaction is not committed
     rows = []
     for message, (item, _text, _info, to) in zip(messages, accepted, strict=True):
         outcome = holds[message.hold_reference]
-        if isinstance(outcome, InsufficientCredit):
+        if isinstance(outcome, MemberLimitReached):
+            results[item.key] = str(outcome)  # the organisation's limit for this member, not the pool
+        elif isinstance(outcome, InsufficientCredit):
             results[item.key] = _("no credit left (%(needed)s needed, %(available)s available)") % {
                 "needed": outcome.needed,
                 "available": outcome.available,

@@ -13,7 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.models import Contact, ContactList, ListMember
+from accounts.models import Contact, ContactList, Invitation, ListMember, Membership
+from accounts.services import invitation_create, membership_add, organisation_create
 from broadcasts.models import Broadcast
 from mailalerts.models import Mailbox, MailFilter
 from messaging.models import Message, MessageTemplate
@@ -56,6 +57,9 @@ ROUTES = {
     "mailalerts_filter_edit": lambda o: {"filter_id": o["filter"].pk},
     "mailalerts_filter_move": lambda o: {"filter_id": o["filter"].pk},
     "mailalerts_filter_delete": lambda o: {"filter_id": o["filter"].pk},
+    "organisation_member_edit": lambda o: {"membership_id": o["membership"].pk},
+    "organisation_member_remove": lambda o: {"membership_id": o["membership"].pk},
+    "organisation_invitation_revoke": lambda o: {"invitation_id": o["invitation"].pk},
 }
 # Pages that take an id in the query string.
 QUERY_ROUTES = {
@@ -68,6 +72,7 @@ QUERY_ROUTES = {
 NOT_OBJECT_IDS = {
     "password_reset_confirm": "a signed, expiring token that Django checks",
     "sms_status_callback": "a gateway name; the provider's signature is checked instead of a login",
+    "invitation_accept": "a signed, expiring token that accounts.services.invitation_from_token checks",
 }
 # API routes with an id: another user's object is a 404 on read and delete.
 API_ROUTES = {
@@ -143,7 +148,11 @@ def scope_objects(book, owner=None, group=None):
         user=message.user, name="Secret", host="imap.example.com", port=993, username="x", password_encrypted=b"x"
     )
     mail_filter = MailFilter.objects.create(user=message.user, name="Secret", subject="x")
+    organisation = organisation_create(name=f"Org of {message.user.username}", owner=message.user)
+    invitation = invitation_create(organisation=organisation, email="x@example.org", role="member", invited_by=None)
     return {
+        "membership": message.user.membership,
+        "invitation": invitation,
         "book": book,
         "contact": contact,
         "list": contact_list,
@@ -181,6 +190,8 @@ def snapshot():
         list(MessageTemplate.objects.values_list("id", "name").order_by("id")),
         list(Mailbox.objects.values_list("id", "name", "host", "active").order_by("id")),
         list(MailFilter.objects.values_list("id", "name", "position").order_by("id")),
+        list(Membership.objects.values_list("id", "role", "monthly_limit").order_by("id")),
+        list(Invitation.objects.values_list("id", "status").order_by("id")),
     )
 
 
@@ -195,6 +206,25 @@ def test_outsider_gets_404_on_read_and_write(client, request, scope, name):
     before = snapshot()
     assert client.get(url).status_code in (404, 405)
     assert client.post(url, {"name": "stolen", "book": objects["book"].pk, "entry": "+32475999999"}).status_code == 404
+    assert snapshot() == before
+
+
+ORGANISATION_ROUTES = sorted(name for name in ROUTES if name.startswith("organisation_"))
+
+
+@pytest.mark.parametrize("name", ORGANISATION_ROUTES)
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_a_member_or_owner_of_another_organisation_gets_404_and_a_plain_member_404(client, request, scope, name):
+    objects = request.getfixturevalue(scope)
+    rival = UserFactory()
+    organisation_create(name="Rival", owner=rival)  # an owner, of another organisation
+    plain = UserFactory()
+    membership_add(organisation=objects["membership"].organisation, user=plain)  # a member, not a manager
+    url = reverse(name, kwargs=ROUTES[name](objects))
+    before = snapshot()
+    for person in (rival, plain):
+        client.force_login(person)
+        assert client.post(url, {"role": "member", "monthly_limit": "1"}).status_code == 404
     assert snapshot() == before
 
 
