@@ -7,7 +7,7 @@ a 404 (not a 403, which would confirm that the id exists).
 
 from django.shortcuts import get_object_or_404
 
-from .models import AddressBook, Contact, ContactList, ListMember, User
+from .models import MANAGING_ROLES, AddressBook, Contact, ContactList, Invitation, ListMember, Membership, User
 from .selectors import address_books_visible, contact_lists_visible, contacts_visible, list_members_reachable
 
 
@@ -28,3 +28,24 @@ def access_list_member(user: User, list_id: int, member_id: int) -> ListMember:
     # A member the user can no longer see is not theirs to name (the removal message
     # would show the contact's current name): 404 like any unknown id.
     return get_object_or_404(list_members_reachable(user=user, contact_list=contact_list), pk=member_id)
+
+
+def access_managed_membership(user: User, membership_id: int) -> Membership:
+    """A membership of the organisation `user` owns or administers; anything else (another
+    organisation's, or `user` a plain member) is a 404."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organisation"),
+        pk=membership_id,
+        organisation__memberships__user=user,
+        organisation__memberships__role__in=MANAGING_ROLES,
+    )
+
+
+def access_managed_invitation(user: User, invitation_id: int) -> Invitation:
+    """An invitation of the organisation `user` owns or administers; otherwise a 404."""
+    return get_object_or_404(
+        Invitation.objects.select_related("organisation"),
+        pk=invitation_id,
+        organisation__memberships__user=user,
+        organisation__memberships__role__in=MANAGING_ROLES,
+    )

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyInline
@@ -22,17 +23,25 @@ from .models import (
     ContactPhone,
     GroupAdministrator,
     ListMember,
+    Membership,
+    Organisation,
     SharedDataMove,
     User,
 )
 from .services import (
     ListMemberError,
+    OrganisationError,
     PhoneEntry,
     address_books_ensure,
     contact_save,
     list_member_add_address,
     list_member_add_contact,
     list_member_remove,
+    membership_add,
+    membership_limit_set,
+    membership_remove,
+    membership_update,
+    organisation_create,
 )
 
 
@@ -192,3 +201,93 @@ class SharedDataMoveAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class OrganisationAddForm(forms.ModelForm):
+    owner = forms.ModelChoiceField(queryset=User.objects.filter(membership__isnull=True), label=_("owner"))
+
+    class Meta:
+        model = Organisation
+        fields = ["name"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors:
+            # The service decides (one organisation a user, a free name); its refusal is the form's error.
+            try:
+                self.instance = organisation_create(name=data["name"], owner=data["owner"])
+            except OrganisationError as error:
+                raise ValidationError(str(error)) from error
+        return data
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """Operators create organisations here (or with `manage.py organisation_create`);
+    owners and admins manage them on their pages."""
+
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    readonly_fields = ("name", "group", "time_zone", "created_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OrganisationAddForm
+            kwargs["fields"] = ["name", "owner"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # created by OrganisationAddForm.clean through organisation_create; nothing else is editable
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["organisation", "user", "role", "monthly_limit"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            # One transaction: a refused limit leaves no new member behind.
+            with transaction.atomic():
+                if self.instance.pk is None:
+                    membership = membership_add(organisation=data["organisation"], user=data["user"], role=data["role"])
+                    self.instance = membership_limit_set(
+                        organisation=membership.organisation, user=membership.user, limit=data["monthly_limit"]
+                    )
+                else:
+                    self.instance = membership_update(
+                        membership=self.instance, role=data["role"], limit=data["monthly_limit"]
+                    )
+        except OrganisationError as error:
+            raise ValidationError(str(error)) from error
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
+    list_display = ("user", "organisation", "role", "monthly_limit")
+    list_filter = ("organisation", "role")
+    search_fields = ("user__username", "user__full_name", "organisation__name")
+    raw_id_fields = ("user",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("organisation", "user") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # written by MembershipForm.clean through the membership services
+
+    def delete_model(self, request, obj) -> None:
+        membership_remove(membership=obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is not None  # one at a time, through membership_remove (the last owner stays)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import phones
 from .client_address import client_address
-from .models import AddressBook, ContactList, PhoneLabel, User
+from .models import AddressBook, ContactList, PhoneLabel, Role, User
 from .password_reset import password_reset_allowed_from, password_reset_allowed_to
 from .services import PhoneEntry, phone_entry
 
@@ -240,3 +240,31 @@ class ListEntryForm(forms.Form):
         max_length=254,
         help_text=_("A phone number (+32 475 12 34 56) or an email address."),
     )
+
+
+class InvitationForm(forms.Form):
+    # A CharField: the service says what is wrong with an address, in one message for every path.
+    email = forms.CharField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+
+class MemberForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # Bounds are the service's (0..CREDIT_MAX_GRANT): one message for the page, the admin and the command.
+    monthly_limit = forms.IntegerField(
+        label=_("Monthly limit (credits)"), required=False, help_text=_("Empty: no limit beyond the pool.")
+    )
+
+
+class SignUpForm(forms.Form):
+    """A new account made from an invitation link: its email is the invitation's."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is taken: choose another, or log in."))
+        return username

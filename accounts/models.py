@@ -263,3 +263,90 @@ class SharedDataMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.object_name}: {self.from_group_name} -> {self.destination}"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("owner")
+    ADMIN = "admin", _("admin")
+    MEMBER = "member", _("member")
+
+
+# Roles that manage the organisation: members, roles, limits, buying, the export.
+MANAGING_ROLES = (Role.OWNER, Role.ADMIN)
+
+
+class Organisation(models.Model):
+    """A company, association or family whose members share one subscription and credit pool.
+
+    Its credit account (credits.CreditAccount.organisation) pays every SMS its members
+    send. Its shared address book and Lists are those of `group`: a member is in the
+    group while a member, so leaving removes access at once (the group mechanism's
+    visible_scope does the rest).
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")
+    # Periods of the pool start at local midnight here.
+    time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user in an organisation, with a role and an optional monthly limit (credits a period).
+
+    One organisation a user at most (the unique user): "who pays" always has one answer.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    # Null: no limit beyond the pool itself.
+    monthly_limit = models.PositiveIntegerField(_("monthly limit"), null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+    @property
+    def manages(self) -> bool:
+        return self.role in MANAGING_ROLES
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    REVOKED = "revoked", _("revoked")
+
+
+class Invitation(models.Model):
+    """An invitation by email to join an organisation; the link carries its id, signed, valid 7 days."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=8, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organisation}"

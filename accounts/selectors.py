@@ -7,7 +7,18 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import phones
-from .models import AddressBook, Contact, ContactList, GroupAdministrator, ListMember, User
+from .models import (
+    MANAGING_ROLES,
+    AddressBook,
+    Contact,
+    ContactList,
+    GroupAdministrator,
+    Invitation,
+    InvitationStatus,
+    ListMember,
+    Membership,
+    User,
+)
 
 # A query with this many digits is also looked up as a phone number.
 MIN_NUMBER_DIGITS = 3
@@ -19,8 +30,26 @@ def visible_scope(user: User) -> Q:
 
 
 def is_group_administrator(*, user: User, group: Group) -> bool:
-    """Superusers administer every group; others through a GroupAdministrator row."""
-    return user.is_superuser or GroupAdministrator.objects.filter(group=group, user=user).exists()
+    """Superusers administer every group; others through a GroupAdministrator row, or as an
+    owner or admin of the organisation whose group it is (its shared book and Lists)."""
+    return (
+        user.is_superuser
+        or GroupAdministrator.objects.filter(group=group, user=user).exists()
+        or Membership.objects.filter(organisation__group=group, user=user, role__in=MANAGING_ROLES).exists()
+    )
+
+
+def membership_of(*, user: User) -> Membership | None:
+    """The user's membership (one organisation at most), with its organisation."""
+    return Membership.objects.filter(user=user).select_related("organisation").first()
+
+
+def organisation_members(*, organisation_id: int) -> list[Membership]:
+    return list(Membership.objects.filter(organisation_id=organisation_id).select_related("user"))
+
+
+def pending_invitations(*, organisation_id: int) -> list[Invitation]:
+    return list(Invitation.objects.filter(organisation_id=organisation_id, status=InvitationStatus.PENDING))
 
 
 def address_books_visible(*, user: User) -> QuerySet[AddressBook]:

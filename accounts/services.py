@@ -7,7 +7,9 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
@@ -21,7 +23,12 @@ from .models import (
     ContactEmail,
     ContactList,
     ContactPhone,
+    Invitation,
+    InvitationStatus,
     ListMember,
+    Membership,
+    Organisation,
+    Role,
     SharedDataMove,
     User,
 )
@@ -473,3 +480,191 @@ def api_token_regenerate(*, user: User) -> str:
     with transaction.atomic():
         Token.objects.filter(user=user).delete()
         return Token.objects.create(user=user).key
+
+
+# Organisations ------------------------------------------------------------------------
+#
+# Role changes and removals lock the organisation row, so two admins demoting the last
+# two owners at once cannot both succeed: the second sees the first's commit.
+
+INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds: an invitation link is valid 7 days
+_INVITATION_SALT = "accounts.invitation"
+
+
+class OrganisationError(ValueError):
+    """A refused change to an organisation; `str(error)` is the message for the user."""
+
+
+def organisation_create(*, name: str, owner: User) -> Organisation:
+    """A new organisation with `owner` as its first owner and a group for its shared book and Lists."""
+    name = (name or "").strip()
+    if not name or len(name) > Organisation._meta.get_field("name").max_length:
+        raise OrganisationError(_("Give the organisation a name of 1 to 100 characters."))
+    with transaction.atomic():
+        if Organisation.objects.filter(name__iexact=name).exists() or Group.objects.filter(name=name).exists():
+            raise OrganisationError(_("The name %(name)s is taken: choose another.") % {"name": name})
+        organisation = Organisation.objects.create(name=name, group=Group.objects.create(name=name))
+        _member_join(organisation=organisation, user=owner, role=Role.OWNER)
+    return organisation
+
+
+def membership_add(*, organisation: Organisation, user: User, role: str = Role.MEMBER) -> Membership:
+    """Add `user` to `organisation`. A user is in one organisation at most: refused otherwise."""
+    if role not in Role.values:
+        raise OrganisationError(_("Choose a role: owner, admin or member."))
+    with transaction.atomic():
+        return _member_join(organisation=organisation, user=user, role=role)
+
+
+def _member_join(*, organisation: Organisation, user: User, role: str) -> Membership:
+    existing = Membership.objects.filter(user=user).select_related("organisation").first()
+    if existing is not None:
+        raise OrganisationError(
+            _("%(user)s is already a member of %(organisation)s.")
+            % {"user": user.get_full_name(), "organisation": existing.organisation.name}
+        )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+    except IntegrityError as error:  # a concurrent join of the same user won
+        raise OrganisationError(
+            _("%(user)s is already in an organisation.") % {"user": user.get_full_name()}
+        ) from error
+    # The group carries the shared address book and Lists (visible_scope).
+    user.groups.add(organisation.group)
+    address_books_ensure(user=user)
+    return membership
+
+
+def membership_role_set(*, membership: Membership, role: str) -> Membership:
+    """Change a member's role; the organisation always keeps at least one owner."""
+    if role not in Role.values:
+        raise OrganisationError(_("Choose a role: owner, admin or member."))
+    with transaction.atomic():
+        membership = _membership_locked(membership)
+        if membership.role == Role.OWNER and role != Role.OWNER:
+            _check_another_owner(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_limit_set(*, organisation: Organisation, user: User, limit: int | None) -> Membership:
+    """Set (or, None, lift) the monthly limit of a member of `organisation`, in credits a period."""
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= settings.CREDIT_MAX_GRANT
+    ):
+        raise OrganisationError(
+            _("Give a limit between 0 and %(max)s credits a month, or none.") % {"max": settings.CREDIT_MAX_GRANT}
+        )
+    membership = Membership.objects.filter(organisation=organisation, user=user).first()
+    if membership is None:
+        raise OrganisationError(
+            _("%(user)s is not a member of %(organisation)s: a limit is set on members only.")
+            % {"user": user.get_full_name(), "organisation": organisation.name}
+        )
+    membership.monthly_limit = limit
+    membership.save(update_fields=["monthly_limit"])
+    return membership
+
+
+def membership_update(*, membership: Membership, role: str, limit: int | None) -> Membership:
+    """Role and monthly limit at once: all or nothing (a refused limit keeps the old role)."""
+    with transaction.atomic():
+        membership = membership_role_set(membership=membership, role=role)
+        return membership_limit_set(organisation=membership.organisation, user=membership.user, limit=limit)
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a member: at once out of the group (shared book and Lists), paying personally again.
+
+    Holds the member made stay on the pool and settle there. The last owner cannot be removed.
+    """
+    with transaction.atomic():
+        membership = _membership_locked(membership)
+        if membership.role == Role.OWNER:
+            _check_another_owner(membership)
+        membership.user.groups.remove(membership.organisation.group)
+        membership.delete()
+
+
+def _membership_locked(membership: Membership) -> Membership:
+    Organisation.objects.select_for_update().filter(pk=membership.organisation_id).first()
+    fresh = Membership.objects.select_related("organisation__group", "user").filter(pk=membership.pk).first()
+    if fresh is None:
+        raise OrganisationError(_("This person is no longer a member."))
+    return fresh
+
+
+def _check_another_owner(membership: Membership) -> None:
+    owners = Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.OWNER)
+    if not owners.exclude(pk=membership.pk).exists():
+        raise OrganisationError(_("An organisation keeps at least one owner: make someone else owner first."))
+
+
+def invitation_create(*, organisation: Organisation, email: str, role: str, invited_by: User | None) -> Invitation:
+    """Invite `email` to join; refused (with the reason) for a malformed address or a member's."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise OrganisationError(
+            _("%(email)s is not an email address: write it as name@example.org.") % {"email": email[:100]}
+        ) from error
+    if role not in Role.values:
+        raise OrganisationError(_("Choose a role: owner, admin or member."))
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise OrganisationError(_("%(email)s is already a member.") % {"email": email})
+    return Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=invited_by)
+
+
+def invitation_email_send(*, invitation: Invitation, link: str) -> None:
+    """The invitation's email, with its link (sent after commit: no email for a rolled-back invitation)."""
+    subject = _("Join %(organisation)s on SMS Office") % {"organisation": invitation.organisation.name}
+    body = _(
+        "Hello,\n\nYou are invited to join %(organisation)s on SMS Office and send SMS from its shared "
+        "credit. Open this link within 7 days to accept (log in, or make an account):\n\n%(link)s\n"
+    ) % {"organisation": invitation.organisation.name, "link": link}
+    email = invitation.email
+    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]))
+
+
+def invitation_token(*, invitation: Invitation) -> str:
+    """The signed part of the invitation link; valid INVITATION_MAX_AGE."""
+    return signing.TimestampSigner(salt=_INVITATION_SALT).sign(str(invitation.pk))
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.status == InvitationStatus.PENDING:
+        invitation.status = InvitationStatus.REVOKED
+        invitation.save(update_fields=["status"])
+    return invitation
+
+
+def invitation_from_token(*, token: str) -> Invitation:
+    """The invitation a link names; refused (with the reason) when tampered, expired or used."""
+    try:
+        pk = signing.TimestampSigner(salt=_INVITATION_SALT).unsign(token, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise OrganisationError(_("This invitation has expired: ask for a new one.")) from error
+    except signing.BadSignature as error:
+        raise OrganisationError(_("This invitation link is not valid: copy the whole link from the email.")) from error
+    invitation = Invitation.objects.select_related("organisation").filter(pk=pk).first()
+    if invitation is None or invitation.status == InvitationStatus.REVOKED:
+        raise OrganisationError(_("This invitation was revoked: ask for a new one."))
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise OrganisationError(_("This invitation was already accepted."))
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Join through an invitation link (the user logged in or just signed up); all or nothing."""
+    with transaction.atomic():
+        invitation = invitation_from_token(token=token)
+        invitation = Invitation.objects.select_for_update().select_related("organisation__group").get(pk=invitation.pk)
+        if invitation.status != InvitationStatus.PENDING:
+            raise OrganisationError(_("This invitation was already used or revoked."))
+        membership = _member_join(organisation=invitation.organisation, user=user, role=invitation.role)
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.save(update_fields=["status"])
+    return membership

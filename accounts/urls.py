@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms import LimitedPasswordResetForm
-from .views import api_token, contacts, lists, personal
+from .views import api_token, contacts, lists, organisation, personal
 
 urlpatterns = [
     # Before Django's own (included after these): the reset form with its limits (password_reset.py).
@@ -13,6 +13,24 @@ urlpatterns = [
     ),
     path("settings/personal/", personal.personal_data, name="personal_data"),
     path("settings/api/", api_token.api_settings, name="api_settings"),
+    path("settings/organisation/", organisation.organisation_page, name="organisation"),
+    path("settings/organisation/invite/", organisation.organisation_invite, name="organisation_invite"),
+    path(
+        "settings/organisation/members/<int:membership_id>/",
+        organisation.organisation_member_edit,
+        name="organisation_member_edit",
+    ),
+    path(
+        "settings/organisation/members/<int:membership_id>/remove/",
+        organisation.organisation_member_remove,
+        name="organisation_member_remove",
+    ),
+    path(
+        "settings/organisation/invitations/<int:invitation_id>/revoke/",
+        organisation.organisation_invitation_revoke,
+        name="organisation_invitation_revoke",
+    ),
+    path("invitations/<str:token>/", organisation.invitation_accept_page, name="invitation_accept"),
     path("contacts/", contacts.contact_index, name="contact_index"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/import/", contacts.contact_import, name="contact_import"),

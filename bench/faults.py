@@ -1,6 +1,8 @@
 """Faults during a 10,000-recipient send: a worker SIGKILLed, Redis restarted, the gateway
-answering 500 for 30 seconds. Then: every recipient final or `unknown`, none sent twice,
-credit held = captured + released (+ what `unknown` rows still hold), ledger consistent.
+answering 500 for 30 seconds. Then reconciliation asks the fake Twilio about the
+`unknown` rows (the killed worker's claims) until none is left. Checked: every recipient
+final, none sent twice, captured = the rows the fake accepted, released = the rest,
+ledger consistent.
 
 Real parts: PostgreSQL (a throw-away database), redis-server (its own, on a free port,
 keeping nothing on disk: a restart loses the queued tasks), `celery worker` processes,
@@ -15,6 +17,9 @@ import os
 # Shorter than production so that the run takes minutes, not hours; the same code paths.
 os.environ.setdefault("SMS_CLAIM_TIMEOUT", "30")  # a dead worker's claims become `unknown` after this
 os.environ.setdefault("SMS_OUTBOX_GRACE", "10")  # a queued row whose task was lost is re-enqueued after this
+os.environ.setdefault("SMS_RECONCILE_AFTER", "10")  # unknown rows are asked about at Twilio after this
+os.environ.setdefault("SMS_RECONCILE_DEADLINE", "60")  # and failed (released) if still not found then
+os.environ.setdefault("TWILIO_RATE", "1000")  # the shared token bucket: 10,000 in about 10 s, not 100
 
 import signal
 import sys
@@ -29,6 +34,7 @@ from credits.services import account_for, credits_grant
 from messaging.models import Recipient, RecipientStatus
 from messaging.services.accepting import message_send
 from messaging.services.sweep import messaging_sweep
+from messaging.tasks import reconcile
 from tests.credits.helpers import assert_ledger_consistent
 from tests.factories import UserFactory
 from tests.fakes.twilio_server import FakeTwilio
@@ -115,7 +121,20 @@ def run() -> bool:
                 clock.say("DEADLINE: rows still queued or submitting")
                 break
             clock.wait(5)
-        clock.say("every recipient is final or unknown")
+        unknown = list(message.recipients.filter(status=RecipientStatus.UNKNOWN).values_list("to", flat=True))
+        sent = set(fake.accepted)
+        clock.say(
+            f"every recipient is final or unknown: {len(unknown)} unknown, of which the fake accepted "
+            f"{sum(1 for number in unknown if number in sent)} and never saw "
+            f"{sum(1 for number in unknown if number not in sent)}"
+        )
+        while Recipient.objects.filter(message=message, status=RecipientStatus.UNKNOWN).exists():
+            if time.monotonic() > deadline:
+                clock.say("DEADLINE: rows still unknown")
+                break
+            reconcile.delay()  # beat's reconciliation tick, run by a worker (it talks to Twilio)
+            clock.wait(5)
+        clock.say("reconciled")
         return check(message, account, fake)
 
 
@@ -125,7 +144,8 @@ def check(message, account: CreditAccount, fake: FakeTwilio) -> bool:
     )
     accepted_twice = {number: n for number, n in Counter(fake.accepted).items() if n > 1}
     hold = Hold.objects.get(reference=f"message:{message.pk}")
-    entries = LedgerEntry.objects.filter(account=account, reference__startswith="dispatch:")
+    # Dispatch (dispatch:...) and reconciliation (reconcile:...) settle; nothing else here does.
+    entries = LedgerEntry.objects.filter(account=account)
     captured = -(entries.filter(kind=EntryKind.CAPTURE).aggregate(s=Sum("held_delta"))["s"] or 0)
     released = -(
         entries.filter(kind__in=[EntryKind.RELEASE, EntryKind.EXPIRY]).aggregate(s=Sum("held_delta"))["s"] or 0
@@ -144,12 +164,20 @@ def check(message, account: CreditAccount, fake: FakeTwilio) -> bool:
         f"accepted by the gateway: {len(fake.accepted)} "
         f"({len(set(fake.accepted))} distinct numbers); accepted twice: {len(accepted_twice)}"
     )
+    sent = len(set(fake.accepted))
     print(
         f"Credit: held {message.credits_held} = captured {captured} + released {released} "
         f"+ still held for unknown {still_held}"
     )
+    print(
+        f"Against the fake: captured {captured} for {sent} numbers it accepted; released {released} "
+        f"for the {RECIPIENTS - sent} it never accepted"
+    )
     checks = {
         "no recipient queued or submitting": not any(states.get(s) for s in NOT_DONE),
+        "no recipient unknown": not states.get(RecipientStatus.UNKNOWN),
+        "captured = the rows the fake accepted": captured == sent * message.segments,
+        "released = the rest": released == (RECIPIENTS - sent) * message.segments,
         "no number accepted twice by the gateway": not accepted_twice,
         "every accepted row was accepted by the gateway once": accepted_rows <= len(set(fake.accepted)),
         "held = captured + released + still held": message.credits_held == captured + released + still_held,

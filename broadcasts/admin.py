@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 
-from .models import Broadcast, Delivery, MessageTemplate
+from .models import Broadcast, Delivery
 
 
 @admin.register(Broadcast)
@@ -39,10 +39,3 @@ class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("address", "name", "broadcast__user__username")
     raw_id_fields = ("broadcast", "contact", "sms_recipient")
     show_full_result_count = False
-
-
-@admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "subject", "channels", "updated_at")
-    search_fields = ("name", "subject", "user__username")
-    raw_id_fields = ("user",)

@@ -1,4 +1,7 @@
-"""The Messages tool's messages, their copies per person and channel, and saved templates.
+"""The Messages tool's messages and their copies per person and channel.
+
+Its templates are messaging.models.MessageTemplate: one kind serves the SMS composer
+and the Messages tool.
 
 Thin: writes are in services.py. The tables kept their names from when the tool lived
 in the messaging app (db_table), so the move lost no row.
@@ -128,27 +131,3 @@ class Delivery(models.Model):
     @property
     def reason(self) -> str:
         return self.sms_recipient.error_reason if self.sms_recipient_id else self.error_reason
-
-
-class MessageTemplate(models.Model):
-    """A saved message of the Messages tool: subject, text and channels to start from."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_templates")
-    name = models.CharField(_("name"), max_length=100)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("text"))
-    channels = models.CharField(max_length=20)
-    subject_in_sms = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        db_table = "messaging_messagetemplate"
-        ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["user", "name"], name="template_name_once")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def channel_list(self) -> list[str]:
-        return [c for c in self.channels.split(",") if c]

@@ -42,8 +42,8 @@ from core.db import bulk_update
 from credits.services import account_for, account_lock
 from messaging.gateways import get_gateway
 from messaging.gateways.base import SendResult
-from messaging.models import Recipient
-from messaging.services import outbox
+from messaging.models import MessageTemplate, Recipient
+from messaging.services import outbox, templates
 from messaging.services.accepting import message_send
 from messaging.services.planning import (
     Problem,
@@ -58,7 +58,7 @@ from .email import broadcast_email, relayed_name
 from .fax.base import OutgoingFax
 from .fax.pdf import FaxCover, fax_pdf
 from .limits import broadcast_limits_problems
-from .models import Broadcast, Channel, Delivery, DeliveryStatus, MessageTemplate
+from .models import Broadcast, Channel, Delivery, DeliveryStatus
 
 logger = logging.getLogger("smsoffice.messages")
 SUBJECT_MAX = 200
@@ -255,38 +255,29 @@ def enqueue_deliveries(delivery_ids: Sequence[int]) -> None:
     outbox.enqueue(COPIES, delivery_ids)
 
 
-class TemplateRefused(ValueError):
-    """The template was not saved; `problems` say why, per field."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(p.reason for p in problems))
+TemplateRefused = templates.TemplateRefused
 
 
 def message_template_save(*, user: User, name: str, draft: Draft) -> MessageTemplate:
-    """Save the draft's subject, text and channels under `name` (replacing a template of that name).
+    """Save the draft's subject, text and channels under `name` (replacing a template of that name),
+    as the one kind of template the SMS composer shares (messaging.services.templates).
 
     Raises TemplateRefused, saving nothing, when the name, subject or text is not right."""
-    name = " ".join(name.split())[:100]
-    problems = [] if name else [Problem("template_name", "", _("Give the template a name."))]
+    problems = [] if " ".join(name.split()) else [Problem("template_name", "", _("Give the template a name."))]
     problems += _subject_problems(draft.subject) + _text_problems(draft.body)
     if problems:
         raise TemplateRefused(problems)
-    template, _created = MessageTemplate.objects.update_or_create(
+    # Saved again from this tool, a template stays shared with the group it was shared with.
+    kept = MessageTemplate.objects.filter(user=user, name=" ".join(name.split())[:100]).first()
+    return templates.message_template_save(
         user=user,
         name=name,
-        defaults={
-            "subject": draft.subject.strip(),
-            "body": draft.body,
-            "channels": ",".join(c for c in Channel.values if c in draft.channels),
-            "subject_in_sms": draft.subject_in_sms,
-        },
+        body=draft.body,
+        group=kept.group if kept else None,
+        subject=draft.subject,
+        channels=[c for c in Channel.values if c in draft.channels],
+        subject_in_sms=draft.subject_in_sms,
     )
-    return template
-
-
-def message_template_delete(*, template: MessageTemplate) -> None:
-    template.delete()
 
 
 # Internals --------------------------------------------------------------------------

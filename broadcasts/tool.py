@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.phones import format_international
 from accounts.selectors import contact_lists_visible, contacts_visible
+from messaging.models import MessageTemplate
 
-from .models import Channel, MessageTemplate
+from .models import Channel
 from .services import Draft, check_email, check_number
 
 MAX_IDS = 12  # digits of an id field: anything longer is not one of ours

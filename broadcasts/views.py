@@ -15,18 +15,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.params import search_param
 from credits.services import InsufficientCredit
 from messaging import composer
+from messaging.access import access_message_template
+from messaging.selectors import message_templates_visible
 from messaging.services.planning import SendRefused
+from messaging.services.templates import message_template_delete
 
 from . import selectors
-from .access import access_broadcast, access_message_template
-from .models import Channel, MessageTemplate
+from .access import access_broadcast
+from .models import Channel
 from .services import (
     BroadcastPlan,
     TemplateRefused,
     broadcast_plan,
     broadcast_send,
     channel_counts,
-    message_template_delete,
     message_template_save,
     people_by_position,
 )
@@ -119,7 +121,7 @@ def _render(request, state: ToolState, errors, *, typed=None, query="", found=No
         "plan": plan,
         "summary": channel_counts(plan),
         "cost": composer.cost_of(plan.sms, user) if plan.sms else None,
-        "templates": MessageTemplate.objects.filter(user=user)[:50],
+        "templates": message_templates_visible(user=user)[:50],
         "ready": _ready(plan),
         "max_text": settings.MESSAGES_MAX_TEXT,
     }
@@ -159,7 +161,7 @@ def messages_history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def message_templates(request: HttpRequest) -> HttpResponse:
-    templates = Paginator(MessageTemplate.objects.filter(user=request.user), 50).get_page(request.GET.get("page"))
+    templates = Paginator(message_templates_visible(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "broadcasts/message_templates.html", {"page": templates})
 
 
@@ -167,6 +169,10 @@ def message_templates(request: HttpRequest) -> HttpResponse:
 @require_POST
 def message_template_delete_view(request: HttpRequest, template_id: int) -> HttpResponse:
     template = access_message_template(request.user, template_id)
-    message_template_delete(template=template)
-    messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
+    try:
+        message_template_delete(user=request.user, template=template)
+    except TemplateRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
     return redirect("message_templates")

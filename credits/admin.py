@@ -36,7 +36,7 @@ class NoAddNoDelete:
 @admin.register(CreditAccount)
 class CreditAccountAdmin(NoAddNoDelete, admin.ModelAdmin):
     list_display = (
-        "user",
+        "__str__",
         "plan",
         "monthly_remaining",
         "monthly_held",
@@ -44,11 +44,12 @@ class CreditAccountAdmin(NoAddNoDelete, admin.ModelAdmin):
         "provision_held",
         "period_start",
     )
-    list_select_related = ("user", "plan")
+    list_select_related = ("user", "organisation", "plan")
     list_filter = ("plan",)
-    search_fields = ("user__username", "user__full_name", "user__email")
+    search_fields = ("user__username", "user__full_name", "user__email", "organisation__name")
     fields = (
         "user",
+        "organisation",
         "plan",
         "period_start",
         "period_end",
@@ -85,7 +86,7 @@ class CreditAccountAdmin(NoAddNoDelete, admin.ModelAdmin):
         return [path("<int:account_id>/grant/", grant, name="credits_creditaccount_grant"), *super().get_urls()]
 
     def grant_view(self, request: HttpRequest, account_id: int) -> HttpResponse:
-        account = get_object_or_404(CreditAccount.objects.select_related("user"), pk=account_id)
+        account = get_object_or_404(CreditAccount.objects.select_related("user", "organisation"), pk=account_id)
         if not self.has_change_permission(request, account):
             return redirect("admin:index")
         form = GrantForm(request.POST or None)
@@ -100,7 +101,9 @@ class CreditAccountAdmin(NoAddNoDelete, admin.ModelAdmin):
             except CreditError as error:
                 form.add_error("amount", str(error))
             else:
-                messages.success(request, _("Credit of %(user)s changed.") % {"user": account.user})
+                messages.success(
+                    request, _("Credit of %(user)s changed.") % {"user": account.organisation or account.user}
+                )
                 return redirect("admin:credits_creditaccount_change", account.pk)
         context = {
             **self.admin_site.each_context(request),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 
-from .selectors import QuotaSummary, UsageMonth
+from .selectors import MemberUsageTable, QuotaSummary, UsageMonth
 
 BAR_WIDTH = 600  # the SVG's viewBox units
 AXIS_WIDTH = 50  # left of the history bars: the value axis and its labels
@@ -117,3 +117,41 @@ def history_bars(history: list[UsageMonth]) -> list[HistoryBar]:
             )
         )
     return bars
+
+
+MEMBER_ROW_HEIGHT = 24
+MEMBER_LABEL_WIDTH = 180  # the members' names, left of their bars
+
+
+@dataclass(frozen=True)
+class MemberBar:
+    name: str
+    charged: int
+    limit: int | None
+    y: str
+    bottom: str
+    text_y: str
+    width: str
+    limit_x: str  # "" without a limit
+
+
+def member_bars(table: MemberUsageTable) -> tuple[list[MemberBar], str]:
+    """This period's use per member as horizontal bars on one scale, each limit a tick; and the SVG's height."""
+    top = nice_ceiling(max((max(row.charged, row.limit or 0) for row in table.rows), default=0))
+    room = BAR_WIDTH - MEMBER_LABEL_WIDTH
+    bars = []
+    for index, row in enumerate(table.rows):
+        y = index * MEMBER_ROW_HEIGHT
+        bars.append(
+            MemberBar(
+                name=row.name,
+                charged=row.charged,
+                limit=row.limit,
+                y=_n(y + 4),
+                bottom=_n(y + 20),
+                text_y=_n(y + MEMBER_ROW_HEIGHT / 2),
+                width=_n(room * row.charged / top),
+                limit_x=_n(MEMBER_LABEL_WIDTH + room * row.limit / top) if row.limit is not None else "",
+            )
+        )
+    return bars, _n(max(len(bars), 1) * MEMBER_ROW_HEIGHT)

@@ -34,7 +34,8 @@ class Plan(models.Model):
 
 
 class CreditAccount(models.Model):
-    """One user's credit. Balances are counters kept by the services, under a row lock.
+    """One user's credit, or one organisation's pool. Balances are counters kept by the
+    services, under a row lock.
 
     `monthly_remaining` and `provision_balance` are what can still be held;
     `*_held` is what pending sends hold. A period runs from `period_start` to
@@ -42,7 +43,13 @@ class CreditAccount(models.Model):
     midnight of `period_end`, in UTC) the unused monthly credit expires.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_account")
+    # Exactly one of the two: a personal account or an organisation's pool.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="credit_account"
+    )
+    organisation = models.OneToOneField(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_account"
+    )
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
     # The day of month periods start on (1..31); shorter months start on their last day.
     anchor_day = models.PositiveSmallIntegerField()
@@ -71,10 +78,20 @@ class CreditAccount(models.Model):
             models.CheckConstraint(condition=Q(provision_held__gte=0), name="provision_held_gte_0"),
             models.CheckConstraint(condition=Q(anchor_day__gte=1, anchor_day__lte=31), name="anchor_day_1_31"),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="period_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, organisation__isnull=True)
+                | Q(user__isnull=True, organisation__isnull=False),
+                name="account_user_or_organisation",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"credit of {self.user}"
+        return f"credit of {self.organisation or self.user}"
+
+    @property
+    def time_zone(self) -> str:
+        """Where this account's periods start at midnight."""
+        return self.organisation.time_zone if self.organisation_id else self.user.time_zone
 
     @property
     def available(self) -> int:
@@ -91,6 +108,11 @@ class Hold(models.Model):
 
     account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="holds")
     reference = models.CharField(max_length=100, unique=True)  # e.g. "message:42"
+    # Who sent (an organisation pool's holds): its captures and releases count against
+    # this member's limit and usage, whatever organisation the member is in by then.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The period whose allowance paid the monthly share: released after it ended, it expires.
     period_start = models.DateField()
     monthly_amount = models.PositiveIntegerField()
@@ -100,6 +122,8 @@ class Hold(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # An organisation's billing export reads one period's holds in id order.
+        indexes = [models.Index(fields=["account", "period_start", "id"], name="hold_account_period")]
         constraints = [
             models.CheckConstraint(condition=Q(monthly_open__lte=F("monthly_amount")), name="monthly_open_lte_amount"),
             models.CheckConstraint(
@@ -194,6 +218,31 @@ class MonthlyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"usage from {self.period_start}: {self.monthly_used} monthly, {self.provision_used} provision"
+
+
+class MemberUsage(models.Model):
+    """One member's use of an organisation's pool in one period: what the limit and the
+    organisation's Quotas page read (a row per member and period, never the ledger).
+
+    `charged` is what the member's holds of that period took, minus what came back: the
+    figure a monthly limit is checked against, under the account lock. `used` is what the
+    SMS centre accepted (captured).
+    """
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="member_usage")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    charged = models.PositiveIntegerField(default=0)
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-period_start", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "period_start", "member"], name="one_member_usage_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} from {self.period_start}: {self.charged} charged, {self.used} used"
 
 
 class CreditPack(models.Model):

@@ -16,13 +16,13 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import MANAGING_ROLES, Membership, Organisation, User
 from core.db import bulk_update
 from core.metrics import metrics_credits_captured
 
@@ -34,6 +34,7 @@ from .models import (
     EntryKind,
     Hold,
     LedgerEntry,
+    MemberUsage,
     MonthlyUsage,
     Plan,
     Purchase,
@@ -69,35 +70,88 @@ class PurchaseAlreadyDecided(CreditError):
     pass
 
 
-def account_for(*, user: User, now: dt.datetime | None = None) -> CreditAccount:
-    """The user's credit account, opened on first use with the default plan's allowance.
+class MemberLimitReached(InsufficientCredit):
+    """A member of an organisation would pass the monthly limit the organisation set for them.
 
-    The first period starts today (in the user's time zone) and renews on the same
-    day of each month.
+    Like InsufficientCredit (a 402, nothing held), with the limit's figures: `needed`,
+    `available` (what the limit still allows), `limit` and `used`.
     """
+
+    def __init__(self, *, needed: int, limit: int, used: int) -> None:
+        self.needed, self.limit, self.used = needed, limit, used
+        self.available = max(limit - used, 0)
+        ValueError.__init__(
+            self,
+            ngettext(
+                "This needs %(needed)s credit: your organisation's limit for you this month is %(limit)s "
+                "and %(used)s are used.",
+                "This needs %(needed)s credits: your organisation's limit for you this month is %(limit)s "
+                "and %(used)s are used.",
+                needed,
+            )
+            % {"needed": needed, "limit": limit, "used": used},
+        )
+
+
+def account_for(*, user: User, now: dt.datetime | None = None) -> CreditAccount:
+    """Who pays for `user`'s SMS: the organisation's pool for a member, the personal account otherwise.
+
+    The one answer every path asks (composer, API, Messages tool, reminders, agenda, mail
+    alerts, the Credit and Quotas pages). One query when the account exists. A personal
+    account is opened on first use with the default plan's allowance; its first period
+    starts today (in the user's time zone) and renews on the same day of each month.
+    Joining or leaving an organisation moves no credit: the personal account stays as
+    it was, and holds settle on the account that made them (Hold.account).
+    """
+    membership = Membership.objects.filter(user=user).select_related("organisation").first()
+    if membership is not None:
+        return pool_for(organisation=membership.organisation, now=now)
+    return _open(user=user, organisation=None, time_zone=user.time_zone, now=now)
+
+
+def personal_account_for(*, user: User, now: dt.datetime | None = None) -> CreditAccount:
+    """The user's own account, whether or not they are in an organisation now."""
+    return _open(user=user, organisation=None, time_zone=user.time_zone, now=now)
+
+
+def pool_for(*, organisation: Organisation, plan: Plan | None = None, now: dt.datetime | None = None) -> CreditAccount:
+    """The organisation's credit account (its pool), opened on first use like a personal one
+    (on `plan` when given, else the default plan)."""
+    return _open(user=None, organisation=organisation, time_zone=organisation.time_zone, now=now, plan=plan)
+
+
+def _open(
+    *,
+    user: User | None,
+    organisation: Organisation | None,
+    time_zone: str,
+    now: dt.datetime | None,
+    plan: Plan | None = None,
+) -> CreditAccount:
+    owner = {"user": user} if user is not None else {"organisation": organisation}
     try:
-        return CreditAccount.objects.get(user=user)
+        return CreditAccount.objects.get(**owner)
     except CreditAccount.DoesNotExist:
         pass
     now = now or timezone.now()
-    today = periods.local_today(now, user.time_zone)
+    today = periods.local_today(now, time_zone)
     period_end = periods.next_period_start(today, today.day)
     try:
         with transaction.atomic():
             account = CreditAccount.objects.create(
-                user=user,
-                plan=Plan.objects.filter(is_default=True).first(),
+                **owner,
+                plan=plan or Plan.objects.filter(is_default=True).first(),
                 anchor_day=today.day,
                 period_start=today,
                 period_end=period_end,
-                next_rollover_at=periods.local_midnight(period_end, user.time_zone),
+                next_rollover_at=periods.local_midnight(period_end, time_zone),
             )
             account = _lock(account)
             entries = _grant_allowance(account)
             _save(account, entries)
     except IntegrityError:
         # Another request opened it at the same moment: use theirs.
-        return CreditAccount.objects.get(user=user)
+        return CreditAccount.objects.get(**owner)
     return account
 
 
@@ -112,35 +166,121 @@ def account_lock(*, account: CreditAccount) -> CreditAccount:
     return _lock(account)
 
 
-def credits_hold(*, account: CreditAccount, amount: int, reference: str, now: dt.datetime | None = None) -> Hold:
+def credits_hold(
+    *,
+    account: CreditAccount,
+    amount: int,
+    reference: str,
+    member: User | None = None,
+    now: dt.datetime | None = None,
+) -> Hold:
     """Hold `amount` credits for `reference`: the monthly quota first, then provision.
 
     All or nothing: raises InsufficientCredit (with needed/available) and changes
     nothing when short. Holding again with the same reference returns the first hold.
+    On an organisation's pool, `member` (who sends) is recorded on the hold and its
+    ledger entries, and the member's monthly limit is checked under the same account
+    lock: passing it raises MemberLimitReached, nothing held.
     """
     _check_amount(amount)
     with transaction.atomic():
         account = _lock(account)
         _roll_over_due_periods(account, now or timezone.now())
-        existing = Hold.objects.filter(reference=reference).first()
-        if existing is not None:
-            return existing
+        # The member's limit and charge come with the "held already?" question: one round trip.
+        quota, existing_id = _MemberQuota.read(account, member, reference=reference)
+        if existing_id is not None:
+            return Hold.objects.get(pk=existing_id)
         if amount > account.available:
             # Raising rolls back everything, the rollover above included: nothing changes.
             raise InsufficientCredit(needed=amount, available=account.available)
-        hold, entries = _take(account, amount, reference)
+        quota.take(amount)
+        hold, entries = _take(account, amount, reference, quota.member)
         hold.save()
+        quota.flush()
         _save(account, entries)
     return hold
 
 
-def credits_hold_many(
-    *, account: CreditAccount, requests: list[tuple[str, int]], now: dt.datetime | None = None
-) -> dict[str, Hold | InsufficientCredit]:
-    """Hold for several sends of one account under one lock: each all or nothing, in order.
+class _MemberQuota:
+    """A member's monthly limit and what they charged this period, read under the account lock.
 
-    Returns, per reference, its Hold or the InsufficientCredit that refused it (the
-    others still go through). What the reminders tick uses for a batch of reminders.
+    Only for an organisation's pool with a sending member; otherwise every call is a no-op
+    (a personal account pays no extra query). Two queries: the limit, then the usage row.
+    """
+
+    def __init__(self, account: CreditAccount, member: User | None, limit: int | None, charged: int) -> None:
+        self.account, self.member, self.limit, self.charged, self.added = account, member, limit, charged, 0
+
+    @classmethod
+    def read(
+        cls, account: CreditAccount, member: User | None, *, reference: str = ""
+    ) -> tuple["_MemberQuota", int | None]:
+        """The quota, and (given a `reference`) the id of the hold already made for it, if any.
+
+        A statement after the lock: it sees every hold committed before ours. On a pool, one
+        query answers all three (the limit of the organisation the pool belongs to, what the
+        member charged this period, the existing hold); elsewhere the existing hold only.
+        """
+        if member is None or not account.organisation_id:
+            found = Hold.objects.filter(reference=reference).values_list("pk", flat=True).first() if reference else None
+            return cls(account, None, None, 0), found
+        # Plain SQL: this runs for every send of every member, and compiling the ORM's
+        # version cost more than the database's work (bench/credit_holds.py, (d)).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT m.monthly_limit,
+                       (SELECT u.charged FROM {MemberUsage._meta.db_table} u
+                        WHERE u.account_id = %s AND u.member_id = %s AND u.period_start = %s),
+                       (SELECT h.id FROM {Hold._meta.db_table} h WHERE h.reference = %s)
+                FROM (SELECT 1) AS one
+                LEFT JOIN {Membership._meta.db_table} m ON m.user_id = %s AND m.organisation_id = %s
+                """,  # noqa: S608 - table names are ours, every value is a parameter
+                [account.pk, member.pk, account.period_start, reference, member.pk, account.organisation_id],
+            )
+            limit, charged, existing_id = cursor.fetchone()
+        # A sender who left (or never joined) has no row: held to no member limit, only to the pool.
+        return cls(account, member, limit, charged or 0), (existing_id if reference else None)
+
+    def allows(self, amount: int) -> bool:
+        return self.limit is None or self.charged + self.added + amount <= self.limit
+
+    def refusal(self, amount: int) -> "MemberLimitReached":
+        return MemberLimitReached(needed=amount, limit=self.limit or 0, used=self.charged + self.added)
+
+    def take(self, amount: int) -> None:
+        if not self.allows(amount):
+            raise self.refusal(amount)
+        self.added += amount
+
+    def flush(self) -> None:
+        """Write the member's new charge in one statement (an upsert of the figure read under the
+        lock: no other writer of this account's usage rows runs before our commit)."""
+        if self.member is not None and self.added:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    INSERT INTO {MemberUsage._meta.db_table} (account_id, member_id, period_start, charged, used)
+                    VALUES (%s, %s, %s, %s, 0)
+                    ON CONFLICT (account_id, period_start, member_id) DO UPDATE SET charged = EXCLUDED.charged
+                    """,  # noqa: S608 - the table name is ours, every value is a parameter
+                    [self.account.pk, self.member.pk, self.account.period_start, self.charged + self.added],
+                )
+
+
+def credits_hold_many(
+    *,
+    account: CreditAccount,
+    requests: list[tuple[str, int]],
+    member: User | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Hold | InsufficientCredit]:
+    """Hold for several sends of one account (and one sending `member`) under one lock:
+    each all or nothing, in order.
+
+    Returns, per reference, its Hold or the InsufficientCredit (MemberLimitReached for a
+    member's limit) that refused it (the others still go through). What the reminders
+    tick uses for a batch of reminders.
     """
     for _reference, amount in requests:
         _check_amount(amount)
@@ -148,21 +288,29 @@ def credits_hold_many(
     with transaction.atomic():
         account = _lock(account)
         _roll_over_due_periods(account, now or timezone.now())
+        quota, _existing = _MemberQuota.read(account, member)
         holds, entries = [], []
         for reference, amount in requests:
             if amount > account.available:
                 outcome[reference] = InsufficientCredit(needed=amount, available=account.available)
                 continue
-            hold, taken = _take(account, amount, reference)
+            if not quota.allows(amount):
+                outcome[reference] = quota.refusal(amount)
+                continue
+            quota.take(amount)
+            hold, taken = _take(account, amount, reference, quota.member)
             holds.append(hold)
             entries += taken
             outcome[reference] = hold
         Hold.objects.bulk_create(holds)
+        quota.flush()
         _save(account, entries)
     return outcome
 
 
-def _take(account: CreditAccount, amount: int, reference: str) -> tuple[Hold, list[LedgerEntry]]:
+def _take(
+    account: CreditAccount, amount: int, reference: str, member: User | None = None
+) -> tuple[Hold, list[LedgerEntry]]:
     """Move `amount` from available to held, monthly quota first; the Hold is not saved yet."""
     monthly = min(amount, account.monthly_remaining)
     provision = amount - monthly
@@ -179,12 +327,14 @@ def _take(account: CreditAccount, amount: int, reference: str) -> tuple[Hold, li
             held_delta=share,
             reference=reference,
             hold_reference=reference,
+            actor=member,
         )
         for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
         if share
     ]
     hold = Hold(
         account=account,
+        member=member,
         reference=reference,
         period_start=account.period_start,
         monthly_amount=monthly,
@@ -245,6 +395,8 @@ def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: d
                 )
             )
             usage: Usage = defaultdict(lambda: [0, 0])
+            # (member id, period start) -> [charged, used]: the senders' rows on a pool.
+            by_member: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
             entries, changed = [], []
             for held, capture, release, reference in items:
                 if reference in done:
@@ -255,8 +407,13 @@ def credits_settle_many(*, settlements: list[tuple[Hold, int, int, str]], now: d
                 captured += capture
                 entries += _release(account, hold, release, reference)
                 changed.append(hold)
+                if hold.member_id and account.organisation_id:
+                    by_member[(hold.member_id, hold.period_start)][0] -= release
+                    by_member[(hold.member_id, hold.period_start)][1] += capture
             bulk_update(changed, ["monthly_open", "provision_open"])
             _flush_usage(account, usage)
+            for (member_id, period_start), (charged, used) in by_member.items():
+                _member_usage_add(account, member_id, period_start, charged=charged, used=used)
             _save(account, entries)
             settled += len(changed)
         metrics_credits_captured(captured)
@@ -277,7 +434,13 @@ def _capture(account: CreditAccount, hold: Hold, amount: int, reference: str, us
     usage[account.period_start][1] += provision
     return [
         _entry(
-            account, EntryKind.CAPTURE, bucket, held_delta=-share, reference=reference, hold_reference=hold.reference
+            account,
+            EntryKind.CAPTURE,
+            bucket,
+            held_delta=-share,
+            reference=reference,
+            hold_reference=hold.reference,
+            actor_id=hold.member_id,
         )
         for bucket, share in ((Bucket.MONTHLY, monthly), (Bucket.PROVISION, provision))
         if share
@@ -304,6 +467,7 @@ def _release(account: CreditAccount, hold: Hold, amount: int, reference: str) ->
                 -provision,
                 reference=reference,
                 hold_reference=hold.reference,
+                actor_id=hold.member_id,
             )
         )
     if monthly and hold.period_start == account.period_start:
@@ -317,6 +481,7 @@ def _release(account: CreditAccount, hold: Hold, amount: int, reference: str) ->
                 -monthly,
                 reference=reference,
                 hold_reference=hold.reference,
+                actor_id=hold.member_id,
             )
         )
     elif monthly:
@@ -328,6 +493,7 @@ def _release(account: CreditAccount, hold: Hold, amount: int, reference: str) ->
                 held_delta=-monthly,
                 reference=reference,
                 hold_reference=hold.reference,
+                actor_id=hold.member_id,
                 reason=_("released after its month ended"),
             )
         )
@@ -380,10 +546,14 @@ def credits_grant(*, account: CreditAccount, amount: int, reason: str, actor: Us
 
 
 def purchase_create(*, user: User, pack: CreditPack) -> Purchase:
-    """Start buying `pack`: the payment adapter approves it at once, fails it, or leaves it pending."""
+    """Start buying `pack` for whoever pays `user`'s SMS (the organisation's pool: owners and
+    admins only): the payment adapter approves it at once, fails it, or leaves it pending."""
     if not pack.active:
         raise CreditError(_("This pack is not on sale any more."))
     _check_bound(pack.credits)
+    membership = Membership.objects.filter(user=user).first()
+    if membership is not None and not membership.manages:
+        raise CreditError(_("Only the organisation's owners and admins buy credit for it."))
     account = account_for(user=user)
     adapter = get_payment_adapter()
     purchase = Purchase.objects.create(
@@ -507,21 +677,41 @@ def low_credit_threshold_set(*, account: CreditAccount, threshold: int) -> Credi
 
 
 def low_credit_email_send(*, account: CreditAccount) -> bool:
-    """The one email of a low-credit episode (the flag is set when credit fell under the threshold)."""
-    user = account.user
-    if not user.email:
-        return False
-    send_mail(
-        subject=_("SMS Office: your SMS credit is running low"),
-        message=_(
-            "Hello %(name)s,\n\nYou have %(available)s SMS credits left, under the %(threshold)s you asked "
-            "to be warned at. You can buy more on the Credit page.\n"
+    """The email of a low-credit episode (the flag is set when credit fell under the threshold):
+    to the user of a personal account, to each owner and admin of an organisation's pool."""
+    if account.organisation_id:
+        people = [
+            m.user
+            for m in Membership.objects.filter(organisation_id=account.organisation_id, role__in=MANAGING_ROLES)
+            .select_related("user")
+            .order_by("user_id")
+        ]
+        subject = _("SMS Office: %(organisation)s's SMS credit is running low") % {
+            "organisation": account.organisation.name
+        }
+    else:
+        people = [account.user]
+        subject = _("SMS Office: your SMS credit is running low")
+    sent = False
+    for person in people:
+        if not person.email:
+            continue
+        send_mail(
+            subject=subject,
+            message=_(
+                "Hello %(name)s,\n\nYou have %(available)s SMS credits left, under the %(threshold)s you asked "
+                "to be warned at. You can buy more on the Credit page.\n"
+            )
+            % {
+                "name": person.get_full_name(),
+                "available": account.available,
+                "threshold": account.low_credit_threshold,
+            },
+            from_email=None,
+            recipient_list=[person.email],
         )
-        % {"name": user.get_full_name(), "available": account.available, "threshold": account.low_credit_threshold},
-        from_email=None,
-        recipient_list=[user.email],
-    )
-    return True
+        sent = True
+    return sent
 
 
 # Internals --------------------------------------------------------------------------
@@ -529,7 +719,11 @@ def low_credit_email_send(*, account: CreditAccount) -> bool:
 
 def _lock(account: CreditAccount) -> CreditAccount:
     # of=("self",): lock the account row only (the plan is an outer join, and not ours to lock).
-    return CreditAccount.objects.select_for_update(of=("self",)).select_related("plan", "user").get(pk=account.pk)
+    return (
+        CreditAccount.objects.select_for_update(of=("self",))
+        .select_related("plan", "user", "organisation")
+        .get(pk=account.pk)
+    )
 
 
 def _check_bound(amount: int) -> None:
@@ -571,6 +765,7 @@ def _entry(
     actor: User | None = None,
     reason: str = "",
     hold_reference: str = "",
+    actor_id: int | None = None,
 ) -> LedgerEntry:
     """A ledger entry for a change already applied to `account`'s counters; `hold_reference`
     names the send it belongs to (its Hold), for the history page's one line per send."""
@@ -587,7 +782,7 @@ def _entry(
         available_after=available_after,
         held_after=held_after,
         reference=reference,
-        actor=actor,
+        actor_id=actor.pk if actor is not None else actor_id,
         reason=reason,
         hold_reference=hold_reference,
     )
@@ -631,7 +826,7 @@ def _roll_over_due_periods(account: CreditAccount, now: dt.datetime) -> int:
             )
         account.period_start = account.period_end
         account.period_end = periods.next_period_start(account.period_start, account.anchor_day)
-        account.next_rollover_at = periods.local_midnight(account.period_end, account.user.time_zone)
+        account.next_rollover_at = periods.local_midnight(account.period_end, account.time_zone)
         entries += _grant_allowance(account)
         started += 1
     LedgerEntry.objects.bulk_create(entries)
@@ -664,6 +859,20 @@ def _flush_usage(account: CreditAccount, usage: "Usage") -> None:
         row, _created = MonthlyUsage.objects.get_or_create(account=account, period_start=period_start)
         MonthlyUsage.objects.filter(pk=row.pk).update(
             monthly_used=F("monthly_used") + monthly, provision_used=F("provision_used") + provision
+        )
+
+
+def _member_usage_add(
+    account: CreditAccount, member_id: int, period_start: dt.date, *, charged: int = 0, used: int = 0
+) -> None:
+    """Add to one member's usage row of a period; the caller holds the account lock, so no
+    other writer of this account's rows runs between the update and the insert."""
+    if not charged and not used:
+        return
+    rows = MemberUsage.objects.filter(account=account, member_id=member_id, period_start=period_start)
+    if not rows.update(charged=F("charged") + charged, used=F("used") + used):
+        MemberUsage.objects.create(
+            account=account, member_id=member_id, period_start=period_start, charged=max(charged, 0), used=used
         )
 
 

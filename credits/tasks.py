@@ -6,7 +6,7 @@ from .services import low_credit_email_send, rollover_due_accounts
 
 @shared_task(name="credits.send_low_credit_warning")
 def send_low_credit_warning(account_id: int) -> bool:
-    account = CreditAccount.objects.select_related("user").filter(pk=account_id).first()
+    account = CreditAccount.objects.select_related("user", "organisation").filter(pk=account_id).first()
     # The flag may have been cleared (credit bought) before the task ran: then say nothing.
     if account is None or not account.low_credit_warned:
         return False

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,10 @@ def _current_account(request: HttpRequest):
 def credit_page(request: HttpRequest) -> HttpResponse:
     """Settings → Account → Credit: balances, packs to buy, recent purchases."""
     account = _current_account(request)
+    standing = selectors.member_standing(user=request.user, account=account)
+    may_buy = standing is None or standing.manages
+    if request.method == "POST" and not may_buy:
+        raise PermissionDenied(_("Only the organisation's owners and admins buy credit for it."))
     form = BuyForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -42,6 +47,8 @@ def credit_page(request: HttpRequest) -> HttpResponse:
         "packs": selectors.packs_on_sale(),
         "purchases": selectors.recent_purchases(account=account),
         "form": form,
+        "standing": standing,
+        "may_buy": may_buy,
     }
     return render(request, "credits/credit.html", context, status=status)
 
@@ -64,6 +71,10 @@ def _tell_purchase_outcome(request: HttpRequest, purchase) -> None:
 def quotas_page(request: HttpRequest) -> HttpResponse:
     """Settings → Account → Quotas: this period's quota as a graph, provision, 12 months of use."""
     account = _current_account(request)
+    standing = selectors.member_standing(user=request.user, account=account)
+    manages = standing is None or standing.manages  # the pool's warning is its owners' and admins' to set
+    if request.method == "POST" and not manages:
+        raise PermissionDenied(_("Only the organisation's owners and admins set its low-credit warning."))
     form = ThresholdForm(request.POST or None, initial={"threshold": account.low_credit_threshold})
     status = 200
     if request.method == "POST":
@@ -92,7 +103,19 @@ def quotas_page(request: HttpRequest) -> HttpResponse:
         "chart_width": charts.BAR_WIDTH,
         "history_height": charts.HISTORY_HEIGHT,
         "form": form,
+        "standing": standing,
+        "manages": manages,
     }
+    if standing is not None and standing.manages:
+        # The organisation view beside the pool's: use per member, from MemberUsage rows.
+        table = selectors.member_usage_table(account=account)
+        bars, height = charts.member_bars(table)
+        context |= {
+            "member_table": table,
+            "member_bars": bars,
+            "member_chart_height": height,
+            "member_label_width": charts.MEMBER_LABEL_WIDTH,
+        }
     return render(request, "credits/quotas.html", context, status=status)
 
 
@@ -102,6 +125,6 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     account = account_for(user=request.user)
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() and len(before) < 19 else None
-    lines, next_before = selectors.ledger_lines(account=account, before_id=before_id)
+    lines, next_before = selectors.ledger_lines(account=account, before_id=before_id, viewer=request.user)
     context = {"lines": lines, "next_before": next_before, "is_first_page": before_id is None}
     return render(request, "credits/ledger.html", context)

@@ -13,7 +13,16 @@ from accounts.phones import PhoneNumberError, parse_number
 from core.admin import ReadOnlyAdmin
 
 from .display import text_shown
-from .models import IncomingSMS, Message, MessageStatus, OptOut, OptOutChange, Recipient, SendingLimits
+from .models import (
+    IncomingSMS,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    OptOut,
+    OptOutChange,
+    Recipient,
+    SendingLimits,
+)
 from .services.accepting import message_cancel
 from .services.incoming import reply_assign
 from .services.optout import optout_add, optout_remove
@@ -205,3 +214,11 @@ class OptOutChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("number", "reason", "actor__username")
     list_select_related = ("actor",)
     show_full_result_count = False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "group", "subject", "channels", "updated_at")
+    search_fields = ("name", "subject", "user__username")
+    raw_id_fields = ("user",)
+    list_filter = ("group",)

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from credits.services import InsufficientCredit
+from credits.services import InsufficientCredit, MemberLimitReached
 
 from . import segments
 from .access import access_message
@@ -52,8 +52,20 @@ class SendSerializer(serializers.Serializer):
     lists = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=1_000
     )
-    body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(
+        max_length=MAX_BODY,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The text; placeholders {first_name}, {last_name}, {name}, {organisation} take the contact's "
+        "values, with a fallback written in place: {first_name|there}. Typed numbers have only fallbacks.",
+    )
     signature = serializers.BooleanField(required=False, default=True)
+    smart_encoding = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Replace look-alike characters (typographic quotes, dashes, ellipsis, Unicode spaces...) so "
+        "that the text stays GSM-7; letters such as ê and emoji are kept.",
+    )
     send_at = AwareDateTimeField(
         required=False,
         allow_null=True,
@@ -71,6 +83,11 @@ class RecipientOut(serializers.Serializer):
         '"opted out"), not sent and holding no credit'
     )
     reason = serializers.CharField(source="error_reason")
+    parts = serializers.IntegerField(help_text="Parts (credits) this recipient's text takes; 0 when skipped")
+    text = serializers.SerializerMethodField(help_text="The text sent to this recipient (placeholders filled in)")
+
+    def get_text(self, recipient) -> str:
+        return recipient.text or self.context["message_text"]
 
 
 class MessageOut(serializers.Serializer):
@@ -81,8 +98,8 @@ class MessageOut(serializers.Serializer):
         "by the SMS centre), delivered, partly_failed, failed, canceled.",
     )
     encoding = serializers.CharField()
-    segments = serializers.IntegerField()
-    credits_held = serializers.IntegerField()
+    segments = serializers.IntegerField(help_text="Parts of the text; with placeholders, of the longest one")
+    credits_held = serializers.IntegerField(help_text="The sum of each recipient's parts")
     send_at = serializers.DateTimeField(allow_null=True)
     recipients = RecipientOut(many=True)
 
@@ -96,7 +113,14 @@ class ProblemOut(serializers.Serializer):
 REFUSED = inline_serializer("SendRefused", {"detail": serializers.CharField(), "errors": ProblemOut(many=True)})
 SHORT = inline_serializer(
     "CreditShort",
-    {"detail": serializers.CharField(), "needed": serializers.IntegerField(), "available": serializers.IntegerField()},
+    {
+        "detail": serializers.CharField(),
+        "needed": serializers.IntegerField(),
+        "available": serializers.IntegerField(),
+        "limit": serializers.ChoiceField(
+            choices=["member"], required=False, help_text="Present when the organisation's limit for you refused it."
+        ),
+    },
 )
 
 
@@ -107,7 +131,8 @@ def message_body(message: Message) -> dict:
             **{f: getattr(message, f) for f in ("id", "encoding", "segments", "credits_held", "send_at")},
             "status": message.state,
             "recipients": message.recipients.order_by("id"),
-        }
+        },
+        context={"message_text": message.text},
     ).data
 
 
@@ -129,6 +154,8 @@ class MessagesView(APIView):
                 contact_ids=values["contacts"],
                 list_ids=values["lists"],
                 with_signature=values["signature"],
+                smart_encoding=values["smart_encoding"],
+                with_placeholders=True,
                 send_at=values["send_at"],
             )
         except SendRefused as refused:
@@ -137,10 +164,10 @@ class MessagesView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         except InsufficientCredit as short:
-            return Response(
-                {"detail": str(short), "needed": short.needed, "available": short.available},
-                status=status.HTTP_402_PAYMENT_REQUIRED,
-            )
+            body = {"detail": str(short), "needed": short.needed, "available": short.available}
+            if isinstance(short, MemberLimitReached):
+                body["limit"] = "member"  # the organisation's limit for this member, not the pool
+            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
         return Response(message_body(message), status=status.HTTP_202_ACCEPTED)
 
 

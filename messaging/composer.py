@@ -11,6 +11,8 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -19,30 +21,16 @@ from django.utils.translation import ngettext
 from accounts.models import Contact, ContactList, ContactPhone, PhoneLabel, User
 from accounts.phones import PhoneNumberError, parse_number
 from accounts.selectors import contact_lists_visible, contacts_search, contacts_visible, list_members_reachable
+from credits.selectors import member_standing
 from credits.services import account_for
 
-from . import segments
-from .services.planning import SendPlan, message_plan
+from . import recipient_csv, segments, smart_encoding
+from .models import MessageTemplate
+from .selectors import message_templates_visible
+from .services.planning import SendPlan, limits_for, message_plan
 
-# Typographic characters that force UCS-2, and their GSM replacements.
-PLAIN_REPLACEMENTS = {
-    "‘": "'",
-    "’": "'",
-    "‚": "'",
-    "‛": "'",
-    "“": '"',
-    "”": '"',
-    "„": '"',
-    "‟": '"',
-    "–": "-",
-    "—": "-",
-    "‐": "-",
-    "‑": "-",
-    "−": "-",
-    "…": "...",
-    "\u00a0": " ",
-}
 SEARCH_RESULTS = 20  # a page of the picker
+TEMPLATES_SHOWN = 200  # in the template pull-down, by name
 
 
 @dataclass
@@ -55,6 +43,9 @@ class ComposerState:
     send_later: bool = False
     send_at_local: str = ""  # as the datetime-local field sends it: 2026-12-01T09:30
     idempotency_key: str = ""
+    csv: str = ""  # recipients from a CSV, pasted or uploaded (decoded into the field)
+    csv_column: str = ""  # the header chosen as the numbers ("": recognised by its name)
+    template_id: int | None = None  # the template picked (its name is offered when saving)
 
     @classmethod
     def from_data(cls, data: QueryDict) -> "ComposerState":
@@ -69,6 +60,11 @@ class ComposerState:
             send_later=data.get("send_later") == "on",
             send_at_local=data.get("send_at", ""),
             idempotency_key=data.get("idempotency_key", "")[:64] or uuid.uuid4().hex,
+            csv=data.get("csv", ""),
+            csv_column=data.get("csv_column", "")[:200],
+            template_id=int(data["template"])
+            if data.get("template", "").isdigit() and len(data["template"]) < 12
+            else None,
         )
 
 
@@ -90,6 +86,13 @@ class Cost:
     monthly: int  # paid from the monthly quota
     provision: int  # then from provision
     available: int
+    # A member of an organisation: their monthly limit (None: none) and what they used of it.
+    member_limit: int | None = None
+    member_used: int = 0
+
+    @property
+    def member_short(self) -> bool:
+        return self.member_limit is not None and self.member_used + self.credits > self.member_limit
 
     @property
     def short(self) -> bool:
@@ -108,10 +111,6 @@ def add_number(state: ComposerState, typed: str, user: User) -> str:
     return ""
 
 
-def replace_typographic(body: str) -> str:
-    return "".join(PLAIN_REPLACEMENTS.get(char, char) for char in body)
-
-
 def counted_double(text: str, info: segments.SegmentInfo) -> list[str]:
     """The characters that count as two: the GSM extension table (€ [ ] { } ...) in GSM-7,
     characters outside the BMP (emoji) in UCS-2. The counter names them and says why."""
@@ -122,18 +121,73 @@ def counted_double(text: str, info: segments.SegmentInfo) -> list[str]:
     return list(dict.fromkeys(double))[:10]
 
 
-def replaceable(info: segments.SegmentInfo) -> list[str]:
-    return [char for char in info.ucs2_characters if char in PLAIN_REPLACEMENTS]
+@dataclass(frozen=True)
+class Rewrite:
+    """The GSM-friendly rewrite the counter offers: parts now and after (smart_encoding.py)."""
+
+    parts_now: int
+    parts_after: int
 
 
-def plan_for(state: ComposerState, user: User) -> SendPlan:
+def rewrite_offer(plan: SendPlan) -> Rewrite | None:
+    """Offered only when look-alike characters alone force UCS-2 (ê or an emoji would stay)."""
+    if not smart_encoding.only_lookalikes_force_ucs2(plan.text):
+        return None
+    return Rewrite(plan.info.segments, segments.count(smart_encoding.gsm_friendly(plan.text)).segments)
+
+
+@dataclass(frozen=True)
+class CsvState:
+    """The CSV field read: its recipients and bad rows, or why it cannot be used."""
+
+    read: recipient_csv.CsvRecipients | None = None
+    error: str = ""
+
+    @property
+    def rows(self) -> list:
+        return self.read.rows if self.read else []
+
+
+def csv_state(state: ComposerState, user: User) -> CsvState:
+    if not state.csv.strip():
+        return CsvState()
+    try:
+        read = recipient_csv.read(
+            text=state.csv,
+            number_column=state.csv_column,
+            default_region=user.default_country or None,
+            max_rows=limits_for(user).max_recipients,
+        )
+    except recipient_csv.CsvRefused as refused:
+        return CsvState(error=str(refused))
+    return CsvState(read=read)
+
+
+def csv_upload(state: ComposerState, upload: UploadedFile | None) -> str:
+    """Put an uploaded CSV into the CSV field; returns why it cannot be used ("" when read)."""
+    if upload is None:
+        return ""
+    if upload.size and upload.size > recipient_csv.max_bytes():
+        return recipient_csv.too_large(upload.size)
+    try:
+        state.csv = recipient_csv.decode(upload.read(recipient_csv.max_bytes() + 1))
+    except recipient_csv.CsvRefused as refused:
+        return str(refused)
+    state.csv_column = ""
+    return ""
+
+
+def plan_for(state: ComposerState, user: User, csv: CsvState | None = None) -> SendPlan:
+    csv = csv or csv_state(state, user)
     return message_plan(
         user=user,
         body=state.body,
         to=state.numbers,
         contact_ids=state.contact_ids,
         list_ids=state.list_ids,
+        csv_rows=csv.rows,
         with_signature=state.with_signature,
+        with_placeholders=True,
     )
 
 
@@ -201,7 +255,15 @@ def cost_of(plan: SendPlan, user: User) -> Cost:
     account = account_for(user=user)
     credits = plan.credits
     monthly = min(credits, account.monthly_remaining)
-    return Cost(credits=credits, monthly=monthly, provision=credits - monthly, available=account.available)
+    standing = member_standing(user=user, account=account)
+    return Cost(
+        credits=credits,
+        monthly=monthly,
+        provision=credits - monthly,
+        available=account.available,
+        member_limit=standing.limit if standing else None,
+        member_used=standing.used if standing else 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -302,3 +364,18 @@ def prefill(state: ComposerState, data: QueryDict, user: User) -> str:
 
 def _unique(values) -> list:
     return list(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class TemplatesState:
+    """The templates block: what can be picked, the one picked, where a new one can be shared."""
+
+    visible: list[MessageTemplate]
+    picked: MessageTemplate | None
+    groups: list[Group]
+
+
+def templates_state(state: ComposerState, user: User) -> TemplatesState:
+    visible = list(message_templates_visible(user=user).select_related("group")[:TEMPLATES_SHOWN])
+    picked = next((t for t in visible if t.pk == state.template_id), None)
+    return TemplatesState(visible=visible, picked=picked, groups=list(user.groups.order_by("name")))

@@ -89,6 +89,10 @@ class Recipient(models.Model):
     to = models.CharField(max_length=16)  # E.164
     contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    # Its own text when placeholders made it differ from the message's ("" = the message's text),
+    # and the parts (credits) it costs: what is held, captured or released for it. 0 when skipped.
+    text = models.TextField(blank=True)
+    parts = models.PositiveSmallIntegerField(default=1)
     # When the row may next be dispatched; NULL while its scheduled message waits.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a dispatch task was last enqueued for it: the outbox sweep re-enqueues old ones.
@@ -283,3 +287,59 @@ class ReplyPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"reply preferences of {self.user}"
+
+
+class MessageTemplate(models.Model):
+    """A saved text to start from, in the SMS composer and in the Messages tool (one kind for both).
+
+    Private to its author, or shared with one of the author's groups: every member of the
+    group sees it and starts from it; its author edits and deletes it. The Messages tool
+    also keeps a subject and channels; the composer saves the text alone (channel "sms")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_templates")
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="message_templates",
+        verbose_name=_("shared with"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    channels = models.CharField(max_length=20)
+    subject_in_sms = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The table kept its name through both moves (messaging -> broadcasts -> messaging).
+        db_table = "messaging_messagetemplate"
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="template_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel_list(self) -> list[str]:
+        return [c for c in self.channels.split(",") if c]
+
+
+class RecipientEvent(models.Model):
+    """A recipient's history: each decision taken about it after its send (reconciliation
+    of an unknown outcome), with what it moved from and to and why."""
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField()
+    status_from = models.CharField(max_length=12, choices=RecipientStatus.choices)
+    status_to = models.CharField(max_length=12, choices=RecipientStatus.choices)
+    source = models.CharField(max_length=32)  # what decided: "reconciliation"
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["recipient", "at"], name="recipient_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.status_from} -> {self.status_to} ({self.source})"

@@ -20,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -30,7 +31,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 
-from .models import Message, MessageStatus, Recipient, RecipientStatus
+from .models import Message, MessageStatus, MessageTemplate, Recipient, RecipientStatus
 
 PAID = {RecipientStatus.ACCEPTED, RecipientStatus.DELIVERED, RecipientStatus.UNDELIVERED, RecipientStatus.EXPIRED}
 GIVEN_BACK = {RecipientStatus.FAILED, RecipientStatus.CANCELED}
@@ -123,7 +124,7 @@ def message_with_state(*, message: Message) -> Message:
 class Progress:
     total: int  # recipients sent to (skipped List members are not)
     by_state: dict[str, int]
-    parts: int
+    parts_by_state: dict[str, int]  # each recipient costs its own parts (placeholders)
 
     @property
     def accepted(self) -> int:
@@ -150,24 +151,25 @@ class Progress:
 
     @property
     def captured(self) -> int:
-        return self.parts * sum(self.by_state.get(s, 0) for s in PAID)
+        return sum(self.parts_by_state.get(s, 0) for s in PAID)
 
     @property
     def released(self) -> int:
-        return self.parts * sum(self.by_state.get(s, 0) for s in GIVEN_BACK)
+        return sum(self.parts_by_state.get(s, 0) for s in GIVEN_BACK)
 
     @property
     def held(self) -> int:
         """Still set aside: recipients not yet answered, and `unknown` ones awaiting review."""
-        return self.parts * self.total - self.captured - self.released
+        sent_to = sum(parts for state, parts in self.parts_by_state.items() if state != RecipientStatus.SKIPPED)
+        return sent_to - self.captured - self.released
 
 
 def message_progress(*, message: Message) -> Progress:
     """Counts per state in one grouped query (the (message, status) index), whatever the size."""
-    rows = message.recipients.order_by().values("status").annotate(n=Count("id"))
+    rows = list(message.recipients.order_by().values("status").annotate(n=Count("id"), parts=Sum("parts")))
     by_state = {row["status"]: row["n"] for row in rows}
     sent_to = sum(n for state, n in by_state.items() if state != RecipientStatus.SKIPPED)
-    return Progress(total=sent_to, by_state=by_state, parts=message.segments)
+    return Progress(total=sent_to, by_state=by_state, parts_by_state={row["status"]: row["parts"] or 0 for row in rows})
 
 
 def messages_search(
@@ -205,3 +207,25 @@ def messages_recent(*, user: User, limit: int = 5) -> list[Message]:
     for message in recent:
         message.state_text = state_text(message)
     return recent
+
+
+def recipients_export(
+    *, user: User, message: Message | None = None, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Recipient]:
+    """The recipients of one message (checked by access_message before), or of all the user's
+    SMS created between `since` and `until` (the user's days), in send order."""
+    found = Recipient.objects.filter(message__user=user)
+    if message is not None:
+        found = found.filter(message=message)
+    zone = timezone.get_current_timezone()
+    if since:
+        found = found.filter(message__created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone))
+    if until:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        found = found.filter(message__created_at__lt=end)
+    return found.order_by("message_id", "id")
+
+
+def message_templates_visible(*, user: User) -> QuerySet[MessageTemplate]:
+    """The user's own templates and those shared with one of their groups, by name."""
+    return MessageTemplate.objects.filter(Q(user=user) | Q(group__in=user.groups.all())).order_by("name", "id")

@@ -7,6 +7,7 @@ from .models import RecipientStatus
 from .services.confirmations import confirmations_dispatch
 from .services.dispatching import message_fan_out, recipients_dispatch
 from .services.notify import replies_notify
+from .services.reconciling import recipients_reconcile
 from .services.reports import status_updates_apply
 from .services.sweep import messaging_sweep
 
@@ -24,6 +25,11 @@ def fan_out(message_id: int) -> int:
 @shared_task(name="messaging.sweep")
 def sweep() -> dict[str, int]:
     return messaging_sweep()
+
+
+@shared_task(name="messaging.reconcile")
+def reconcile() -> dict[str, int]:
+    return recipients_reconcile()
 
 
 @shared_task(name="messaging.console_delivery_report")

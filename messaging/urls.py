@@ -4,6 +4,7 @@ from . import api, api_replies, views, views_replies, webhooks
 
 urlpatterns = [
     path("sms/", views.history, name="sms_history"),
+    path("sms/export.csv", views.history_export, name="sms_history_export"),
     path("sms/new/", views.compose, name="sms_compose"),
     path("sms/new/counter/", views.compose_counter, name="sms_counter"),
     path("sms/<int:message_id>/", views.message_detail, name="sms_detail"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("sms/replies/<int:reply_id>/", views_replies.conversation, name="sms_conversation"),
     path("settings/replies/", views_replies.reply_settings, name="reply_settings"),
     path("sms/optouts/new/", views_replies.optout_new, name="sms_optout_new"),
+    path("sms/<int:message_id>/export.csv", views.message_export, name="sms_export"),
+    path("settings/organisation/export.csv", views.organisation_export, name="organisation_export"),
     path("api/v1/messages/", api.MessagesView.as_view(), name="api_messages"),
     path("api/v1/messages/<int:message_id>/", api.MessageView.as_view(), name="api_message"),
     path("api/v1/replies/", api_replies.RepliesView.as_view(), name="api_replies"),

@@ -5,22 +5,26 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import membership_of
 from core.params import date_param, search_param
-from credits.services import InsufficientCredit
+from credits import periods
+from credits.services import InsufficientCredit, pool_for
 
-from . import composer, selectors
-from .access import access_message
+from . import composer, export, selectors, smart_encoding
+from .access import access_message, access_message_template
 from .inbox import replies_by_recipient
 from .models import RecipientStatus
 from .services.accepting import message_cancel, message_send
 from .services.planning import RECIPIENT_FIELDS, SendRefused
+from .services.templates import TemplateRefused, message_template_delete, message_template_save
 
 RECIPIENTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 25
@@ -45,11 +49,16 @@ def compose(request: HttpRequest) -> HttpResponse:
     typed = request.POST.get("mobile", "").strip()
     query = search_param(request.POST.get("q", ""))
     status = 200
-    if action == "send":
+    if error := composer.csv_upload(state, request.FILES.get("csv_file")):
+        errors["csv"] = [error]
+        status = 400
+    if action == "send" and not errors:
         response = _send(request, state, errors)
         if response is not None:
             return response
         status = 402 if "credit" in errors and len(errors) == 1 else 400
+    elif action == "send":
+        pass  # refused above: the upload could not be read
     elif action == "add" and typed:
         if error := composer.add_number(state, typed, user):
             errors["mobile"] = [error]
@@ -60,8 +69,10 @@ def compose(request: HttpRequest) -> HttpResponse:
         results = composer.search(user, query)
     elif action.startswith("search_page:"):
         results = composer.search(user, query, _page_number(action.partition(":")[2]))
+    elif action.startswith("template_"):
+        status = _template_action(request, state, action, errors)
     elif action == "fix_quotes":
-        state.body = composer.replace_typographic(state.body)
+        state.body = smart_encoding.gsm_friendly(state.body)
     elif action == "add_ticked":
         composer.add_ticked(state, request.POST)
     elif action.startswith(("add_contact:", "add_list:", "remove:")):
@@ -73,6 +84,44 @@ def compose(request: HttpRequest) -> HttpResponse:
     return _render_composer(
         request, state, errors, results, typed=typed, query=query, status=status, focus=_focus_after(action)
     )
+
+
+def _template_action(
+    request: HttpRequest, state: composer.ComposerState, action: str, errors: dict[str, list[str]]
+) -> int:
+    """Use, save (a new one, or the author's of that name again) or delete a template; the status to answer."""
+    user = request.user
+    if action == "template_save":
+        group_id = request.POST.get("template_group", "")
+        group = user.groups.filter(pk=group_id).first() if group_id.isdigit() and len(group_id) < 12 else None
+        if group_id and group is None:
+            errors["template_name"] = [_("You can only share a template with a group you belong to.")]
+            return 400
+        try:
+            template = message_template_save(
+                user=user, name=request.POST.get("template_name", ""), body=state.body, group=group
+            )
+        except TemplateRefused as refused:
+            errors["template_name"] = [p.reason for p in refused.problems]
+            return 400
+        state.template_id = template.pk
+        messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
+        return 200
+    if state.template_id is None:
+        errors["template_name"] = [_("Pick a template first.")]
+        return 400
+    template = access_message_template(user, state.template_id)
+    if action == "template_use":
+        state.body = template.body
+    elif action == "template_delete":
+        try:
+            message_template_delete(user=user, template=template)
+        except TemplateRefused as refused:
+            errors["template_name"] = [p.reason for p in refused.problems]
+            return 400
+        state.template_id = None
+        messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
+    return 200
 
 
 def _focus_after(action: str) -> str:
@@ -97,6 +146,10 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
     if when_error:
         errors["send_at"] = [when_error]
         return None
+    csv = composer.csv_state(state, request.user)
+    if csv.error:
+        errors["csv"] = [csv.error]  # a CSV that cannot be read is never half-used
+        return None
     try:
         message = message_send(
             user=request.user,
@@ -104,6 +157,8 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             to=state.numbers,
             contact_ids=state.contact_ids,
             list_ids=state.list_ids,
+            csv_rows=csv.rows,
+            with_placeholders=True,
             with_signature=state.with_signature,
             send_at=send_at,
             idempotency_key=state.idempotency_key,
@@ -113,7 +168,7 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             # A recipient's problem names it (what was typed, a contact); the others' reasons
             # say all (a send time's value is ISO 8601, for the API, not for reading).
             is_recipient = problem.field in RECIPIENT_FIELDS
-            field = "recipients" if is_recipient else problem.field
+            field = "recipients" if is_recipient else "body" if problem.field == "placeholders" else problem.field
             errors.setdefault(field, []).append(
                 f"{problem.value}: {problem.reason}" if problem.value and is_recipient else problem.reason
             )
@@ -143,19 +198,25 @@ def _edit_recipients(state: composer.ComposerState, action: str) -> None:
             state.contact_ids = [i for i in state.contact_ids if str(i) != key]
         elif what == "list":
             state.list_ids = [i for i in state.list_ids if str(i) != key]
+        elif what == "csv":
+            state.csv, state.csv_column = "", ""
 
 
 def _counter_context(state: composer.ComposerState, user) -> dict:
-    plan = composer.plan_for(state, user)
+    csv = composer.csv_state(state, user)
+    plan = composer.plan_for(state, user, csv)
     return {
+        "csv": csv,
         "plan": plan,
         "info": plan.info,
         "cost": composer.cost_of(plan, user),
-        "replaceable": composer.replaceable(plan.info),
+        "rewrite": composer.rewrite_offer(plan),
         "double": composer.counted_double(plan.text, plan.info),
         "max_parts": settings.SMS_MAX_PARTS,
         "highlighted": composer.highlighted(plan.text, plan.info.ucs2_characters),
         "recipient_count": len(plan.recipients),
+        "placeholder_problems": [p.reason for p in plan.problems if p.field == "placeholders"],
+        "max_recipients": settings.SMS_MAX_RECIPIENTS,
     }
 
 
@@ -169,6 +230,7 @@ def _render_composer(request, state, errors, results, *, typed="", query="", sta
         "query": query,
         "results": results,
         "picker_ticks": True,
+        "templates": composer.templates_state(state, request.user),
         **_counter_context(state, request.user),
     }
     return render(request, "messaging/compose.html", context, status=status)
@@ -246,3 +308,54 @@ def history(request: HttpRequest) -> HttpResponse:
         "states": selectors.MessageState.choices,
     }
     return render(request, "messaging/history.html", context)
+
+
+def _csv_response(recipients, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.csv_stream(recipients), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def message_export(request: HttpRequest, message_id: int) -> StreamingHttpResponse:
+    """One message's recipients as CSV."""
+    message = access_message(request.user, message_id)
+    return _csv_response(selectors.recipients_export(user=request.user, message=message), f"sms-{message.pk}.csv")
+
+
+@login_required
+def history_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Every recipient of the user's SMS between `since` and `until` (Sent SMS's dates) as CSV."""
+    since = date_param(request.GET.get("since", ""))
+    until = date_param(request.GET.get("until", ""))
+    recipients = selectors.recipients_export(user=request.user, since=since, until=until)
+    return _csv_response(recipients, export.filename("sms", until))
+
+
+@login_required
+@require_GET
+def organisation_export(request: HttpRequest) -> HttpResponse:
+    """Owners and admins: the organisation's SMS of a period (?period=YYYY-MM-DD, a period start)."""
+    membership = membership_of(user=request.user)
+    if membership is None or not membership.manages:
+        raise PermissionDenied(_("Only the organisation's owners and admins export its SMS."))
+    account = pool_for(organisation=membership.organisation)
+    starts = periods.recent_period_starts(account.period_start, account.anchor_day, 24)
+    chosen = request.GET.get("period", "")
+    if chosen:
+        try:
+            period_start = dt.date.fromisoformat(chosen)
+        except ValueError:
+            period_start = None
+        if period_start not in starts:
+            message = _("Choose a period start of the last 24 months, written YYYY-MM-DD, such as %(example)s.") % {
+                "example": account.period_start.isoformat()
+            }
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    else:
+        period_start = account.period_start
+    rows = export.organisation_sms_rows(account=account, period_start=period_start)
+    response = StreamingHttpResponse(export.csv_lines(next(rows), rows), content_type="text/csv; charset=utf-8")
+    filename = f"sms-{membership.organisation.pk}-{period_start.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

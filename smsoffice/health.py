@@ -2,7 +2,9 @@
 
 /healthz: the process answers (liveness). /readyz: the database, the broker and the
 SMS gateway configuration work (readiness: send traffic here). Each failing check
-says which and why, without secrets.
+says which and why, without secrets. /readyz also shows each gateway's circuit
+(`circuits`: open, paused by Retry-After, or closed); an open circuit does not make
+this process unready, since sends are still accepted and wait in the outbox.
 """
 
 import hmac
@@ -18,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from messaging.gateways import check_all_gateways
+from messaging.gateways.flow import flows_state
 
 from .celery import app as celery_app
 from .metrics import metrics_registry
@@ -58,7 +61,25 @@ def readyz(request: HttpRequest) -> JsonResponse:
         else:
             results[name] = "ok"
     ready = all(value == "ok" for value in results.values())
-    return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)
+    return JsonResponse({"ready": ready, "checks": results, "circuits": _circuits()}, status=200 if ready else 503)
+
+
+def _circuits() -> dict[str, str]:
+    """Each gateway's flow state, "channel/alias" -> what stops it, or "closed"."""
+    try:
+        states = flows_state()
+    except FAILURES:  # a gateway that cannot be built is the gateway check's failure
+        return {}
+    circuits = {}
+    for state in states:
+        if state.circuit_open_for:
+            text = f"open for {state.circuit_open_for:.0f} s"
+        elif state.paused_for:
+            text = f"paused for {state.paused_for:.0f} s (Retry-After)"
+        else:
+            text = "closed"
+        circuits[f"{state.channel}/{state.alias}"] = text
+    return circuits
 
 
 @never_cache

@@ -5,7 +5,7 @@ own figures (SMS results per gateway, credits captured, reminder lateness) must 
 up over every gunicorn and Celery worker process, so the apps count them in the
 cache (core/metrics.py; Redis in production, where INCR is atomic) and this
 collector reads them at scrape time; the age of the oldest queued recipient is read
-from the database then.
+from the database then, and each gateway's circuit and pause from the flow store.
 """
 
 import datetime as dt
@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from core.metrics import LATENESS_BUCKETS, SMS_OUTCOMES, metric_key
+from messaging.gateways.flow import flows_state
 from messaging.models import Recipient, RecipientStatus
 
 
@@ -40,6 +41,9 @@ class SmsOfficeCollector:
         yield CounterMetricFamily("smsoffice_credits_captured", "")
         yield HistogramMetricFamily("smsoffice_reminder_lateness_seconds", "")
         yield GaugeMetricFamily("smsoffice_oldest_queued_recipient_age_seconds", "")
+        yield GaugeMetricFamily("smsoffice_gateway_circuit_open", "", labels=["channel", "gateway"])
+        yield GaugeMetricFamily("smsoffice_gateway_paused_seconds", "", labels=["channel", "gateway"])
+        yield GaugeMetricFamily("smsoffice_gateway_failures_in_a_row", "", labels=["channel", "gateway"])
 
     def collect(self):
         gateways = list(settings.SMS_GATEWAYS)
@@ -73,6 +77,32 @@ class SmsOfficeCollector:
             "How long the longest-waiting due SMS recipient has waited",
             value=oldest_queued_age(),
         )
+        yield from _gateway_flows()
+
+
+def _gateway_flows():
+    """Each gateway's circuit (1: open, not called), pause (Retry-After) and failures in a row."""
+    circuit = GaugeMetricFamily(
+        "smsoffice_gateway_circuit_open",
+        "1 while the gateway's circuit breaker is open (it is not called)",
+        labels=["channel", "gateway"],
+    )
+    paused = GaugeMetricFamily(
+        "smsoffice_gateway_paused_seconds",
+        "Seconds the gateway still waits after a Retry-After",
+        labels=["channel", "gateway"],
+    )
+    failures = GaugeMetricFamily(
+        "smsoffice_gateway_failures_in_a_row", "Provider failures in a row", labels=["channel", "gateway"]
+    )
+    for state in flows_state():
+        labels = [state.channel, state.alias]
+        circuit.add_metric(labels, 1 if state.circuit_open_for else 0)
+        paused.add_metric(labels, state.paused_for)
+        failures.add_metric(labels, state.failures)
+    yield circuit
+    yield paused
+    yield failures
 
 
 def metrics_registry() -> CollectorRegistry:

@@ -33,7 +33,11 @@ def test_healthz_answers_without_login_or_database(client, db, django_assert_num
 def test_readyz_checks_the_database_the_broker_and_the_gateway(client, db):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "checks": {"database": "ok", "broker": "ok", "gateway": "ok"}}
+    assert response.json() == {
+        "ready": True,
+        "checks": {"database": "ok", "broker": "ok", "gateway": "ok"},
+        "circuits": {"sms/default": "closed", "fax/default": "closed", "email/default": "closed"},
+    }
 
 
 def test_readyz_says_which_part_is_down(client, db, monkeypatch):

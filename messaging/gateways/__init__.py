@@ -2,11 +2,11 @@
 registry, one setting a channel (SMS_GATEWAYS, FAX_GATEWAYS, EMAIL_GATEWAYS), each
 {alias: {"BACKEND": dotted path, "OPTIONS": {...}}}.
 
-Every gateway takes the contract of base.py: `send_many(items) -> list[SendResult]`.
+Every gateway takes the contract of base.py: `send_many(items) -> list[SendResult]`
+(or `send_one_async(item)` for one item a request). Each gets its `Flow` (flow.py:
+RATE, MAX_IN_FLIGHT, Retry-After, circuit breaker) from the same OPTIONS.
 SMS gateways live here; the Messages tool's fax and email gateways in broadcasts/.
 """
-
-from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -15,12 +15,23 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .base import BaseGateway
+from .flow import Flow
 
 SETTINGS = {"sms": "SMS_GATEWAYS", "fax": "FAX_GATEWAYS", "email": "EMAIL_GATEWAYS"}
 
 
-@cache
+_built: dict[tuple[str, str], BaseGateway] = {}
+
+
 def get_gateway(alias: str = "default", *, channel: str = "sms") -> BaseGateway:
+    """The gateway `alias` of `channel`, built once a process."""
+    gateway = _built.get((channel, alias))
+    if gateway is None:
+        gateway = _built[(channel, alias)] = _build(alias, channel)
+    return gateway
+
+
+def _build(alias: str, channel: str) -> BaseGateway:
     setting = SETTINGS[channel]
     try:
         config = getattr(settings, setting)[alias]
@@ -30,8 +41,10 @@ def get_gateway(alias: str = "default", *, channel: str = "sms") -> BaseGateway:
         gateway_class = import_string(config["BACKEND"])
     except (KeyError, ImportError) as error:
         raise ImproperlyConfigured(f"{setting}[{alias!r}]: BACKEND is missing or wrong: {error}") from error
-    gateway = gateway_class(alias, config.get("OPTIONS", {}))
+    options = config.get("OPTIONS", {})
+    gateway = gateway_class(alias, options)
     gateway.channel = channel
+    gateway.flow = Flow.from_options(channel, alias, options, gateway_class.flow_defaults)
     return gateway
 
 
@@ -46,4 +59,6 @@ def check_all_gateways() -> None:
 def _forget_gateways(*, setting: str, **kwargs) -> None:
     # Tests override the settings: build the gateways again from the new ones.
     if setting in SETTINGS.values():
-        get_gateway.cache_clear()
+        for gateway in list(_built.values()):
+            gateway.close()
+        _built.clear()

@@ -23,6 +23,7 @@ from accounts.phones import PhoneNumberError, parse_number
 from credits.models import Hold
 from credits.services import (
     InsufficientCredit,
+    MemberLimitReached,
     account_for,
     account_lock,
     credits_hold,
@@ -37,7 +38,7 @@ from ..models import Message, MessageStatus, Recipient, RecipientStatus
 from .dispatching import enqueue_dispatch
 from .planning import (
     OPTED_OUT,
-    PlannedRecipient,
+    CsvRow,
     Problem,
     SendPlan,
     SendRefused,
@@ -60,7 +61,10 @@ def message_send(
     to: Sequence[str] = (),
     contact_ids: Sequence[int] = (),
     list_ids: Sequence[int] = (),
+    csv_rows: Sequence[CsvRow] = (),
     with_signature: bool = True,
+    smart_encoding: bool = False,
+    with_placeholders: bool = False,
     send_at: dt.datetime | None = None,
     idempotency_key: str = "",
     now: dt.datetime | None = None,
@@ -69,7 +73,8 @@ def message_send(
 
     Raises SendRefused (each problem named, the daily limit included) or
     credits.services.InsufficientCredit (needed, available); in both cases nothing is
-    written and nothing held. With an
+    written and nothing held. With placeholders, each recipient gets its own text and the
+    hold is the sum of their parts (one hold, as for any send). With an
     `idempotency_key` already used by this user, returns that message and sends nothing.
     """
     now = now or timezone.now()
@@ -78,7 +83,15 @@ def message_send(
         if existing is not None:
             return existing
     plan = message_plan(
-        user=user, body=body, to=to, contact_ids=contact_ids, list_ids=list_ids, with_signature=with_signature
+        user=user,
+        body=body,
+        to=to,
+        contact_ids=contact_ids,
+        list_ids=list_ids,
+        csv_rows=csv_rows,
+        with_signature=with_signature,
+        smart_encoding=smart_encoding,
+        with_placeholders=with_placeholders,
     )
     plan.problems += send_at_problems(send_at, now)
     if plan.problems:
@@ -124,8 +137,9 @@ def _message_write(
             send_at=send_at,
             idempotency_key=idempotency_key[:64],
         )
-        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference)
-        ids = _insert_recipients(message, plan.recipients, now if immediate else None)
+        # account_for: the organisation's pool for a member (their limit checked under this lock).
+        credits_hold(account=account, amount=plan.credits, reference=message.hold_reference, member=user)
+        ids = _insert_recipients(message, plan, now if immediate else None)
         _insert_skipped(message, plan.skipped)
         if immediate:
             transaction.on_commit(lambda: _enqueue_send(message.pk, ids))
@@ -157,7 +171,7 @@ def message_send_batch(*, sends: Sequence[BatchSend], now: dt.datetime | None = 
     for send in sends:
         by_user[send.user.pk].append(send)
         users[send.user.pk] = send.user
-    rows: list[tuple[int, str, int | None]] = []
+    rows: list[RecipientRow] = []
     for user_id, items in by_user.items():
         rows += _send_batch_for_user(users[user_id], items, results, now)
     if rows:
@@ -168,7 +182,7 @@ def message_send_batch(*, sends: Sequence[BatchSend], now: dt.datetime | None = 
 
 def _send_batch_for_user(
     user: User, items: list[BatchSend], results: dict[str, Message | str], now: dt.datetime
-) -> list[tuple[int, str, int | None]]:
+) -> list["RecipientRow"]:
     limits = limits_for(user)
     accepted: list[tuple[BatchSend, str, segments.SegmentInfo, str]] = []
     numbers: dict[str, str] = {}
@@ -216,20 +230,24 @@ def _send_batch_for_user(
         )
         for item, text, info, _to in accepted
     )
-    holds = credits_hold_many(account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], now=now)
+    holds = credits_hold_many(
+        account=account, requests=[(m.hold_reference, m.credits_held) for m in messages], member=user, now=now
+    )
     refused = [m.pk for m in messages if isinstance(holds[m.hold_reference], InsufficientCredit)]
     Message.objects.filter(pk__in=refused).delete()  # never visible: the transaction is not committed
     rows = []
     for message, (item, _text, _info, to) in zip(messages, accepted, strict=True):
         outcome = holds[message.hold_reference]
-        if isinstance(outcome, InsufficientCredit):
+        if isinstance(outcome, MemberLimitReached):
+            results[item.key] = str(outcome)  # the organisation's limit for this member, not the pool
+        elif isinstance(outcome, InsufficientCredit):
             results[item.key] = _("no credit left (%(needed)s needed, %(available)s available)") % {
                 "needed": outcome.needed,
                 "available": outcome.available,
             }
         else:
             results[item.key] = message
-            rows.append((message.pk, to, None))
+            rows.append((message.pk, to, None, "", message.segments))
     return rows
 
 
@@ -277,8 +295,14 @@ def _enqueue_send(message_id: int, ids: list[int]) -> None:
         logger.warning("could not enqueue message %s; the outbox sweep will", message_id, exc_info=True)
 
 
-def _insert_recipients(message: Message, planned: list[PlannedRecipient], due: dt.datetime | None) -> list[int]:
-    return _insert_recipient_rows([(message.pk, p.to, p.contact_id) for p in planned], due)
+# A queued recipient to insert: message id, E.164, contact id, its own text ("" = the message's), parts.
+RecipientRow = tuple[int, str, int | None, str, int]
+
+
+def _insert_recipients(message: Message, plan: SendPlan, due: dt.datetime | None) -> list[int]:
+    return _insert_recipient_rows(
+        [(message.pk, p.to, p.contact_id, p.text, plan.parts_of(p)) for p in plan.recipients], due
+    )
 
 
 def _insert_skipped(message: Message, skipped: list[SkippedRecipient]) -> None:
@@ -290,36 +314,40 @@ def _insert_skipped(message: Message, skipped: list[SkippedRecipient]) -> None:
             to=s.to,
             contact_id=s.contact_id,
             status=RecipientStatus.SKIPPED,
+            parts=0,
             error_reason=s.reason[:300],
         )
         for s in skipped
     )
 
 
-def _insert_recipient_rows(rows: list[tuple[int, str, int | None]], due: dt.datetime | None) -> list[int]:
-    """Insert queued recipients (message id, E.164, contact id) and return their ids, in order.
+def _insert_recipient_rows(rows: list[RecipientRow], due: dt.datetime | None) -> list[int]:
+    """Insert queued recipients (RecipientRow) and return their ids, in order.
 
     On PostgreSQL one INSERT ... SELECT FROM unnest() takes the whole list: for
     10,000 recipients it is several times faster than bulk_create, which prepares
     every field of every row in Python. Elsewhere (SQLite, for `make run`), bulk_create.
     """
+    if not rows:
+        return []
     if connection.vendor != "postgresql":
         created = Recipient.objects.bulk_create(
-            Recipient(message_id=m, to=to, contact_id=c, next_attempt_at=due, enqueued_at=due) for m, to, c in rows
+            Recipient(message_id=m, to=to, contact_id=c, text=text, parts=parts, next_attempt_at=due, enqueued_at=due)
+            for m, to, c, text, parts in rows
         )
         return [row.pk for row in created]
     table = Recipient._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (message_id, "to", contact_id, status, next_attempt_at, enqueued_at, attempts,
-                                 claim, provider_id, error_code, error_reason, updated_at)
-            SELECT t.message_id, t.phone, t.contact_id, %s, %s, %s, 0, '', '', '', '', now()
-            FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[])
-                 WITH ORDINALITY AS t(message_id, phone, contact_id, position)
+            INSERT INTO {table} (message_id, "to", contact_id, text, parts, status, next_attempt_at, enqueued_at,
+                                 attempts, claim, provider_id, error_code, error_reason, updated_at)
+            SELECT t.message_id, t.phone, t.contact_id, t.text, t.parts, %s, %s, %s, 0, '', '', '', '', now()
+            FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::text[], %s::smallint[])
+                 WITH ORDINALITY AS t(message_id, phone, contact_id, text, parts, position)
             ORDER BY t.position
             RETURNING id
             """,  # noqa: S608 - the table name is ours, every value is a parameter
-            [RecipientStatus.QUEUED, due, due, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            [RecipientStatus.QUEUED, due, due, *(list(column) for column in zip(*rows, strict=True))],
         )
         return [row[0] for row in cursor.fetchall()]

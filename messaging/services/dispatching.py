@@ -81,7 +81,7 @@ def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None
     for row in rows:
         by_gateway[row.message.gateway].append(row)
     for alias, group in by_gateway.items():
-        outgoing = [OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.message.text) for row in group]
+        outgoing = [OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.text or row.message.text) for row in group]
         results = outbox.provider_results(get_gateway(alias), outgoing, reason_max=300)
         _record_results(alias, claim, group, results, timezone.now())
         counts = Counter(result.outcome.value for result in results)
@@ -97,15 +97,14 @@ def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None
 
 def _record_results(alias: str, claim: str, rows: list[Recipient], results: list[SendResult], now: dt.datetime):
     """Write each result and settle the credit, per message, in one transaction."""
-    parts = {row.message_id: row.message.segments for row in rows}
     with transaction.atomic():
         applied = outbox.record(RECIPIENTS, claim, zip(rows, results, strict=True), now=now)
         settle: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # message id -> [capture, release]
         for recipient, _result in applied:
             if recipient.status == RecipientStatus.ACCEPTED:
-                settle[recipient.message_id][0] += parts[recipient.message_id]
+                settle[recipient.message_id][0] += recipient.parts
             elif recipient.status == RecipientStatus.FAILED:
-                settle[recipient.message_id][1] += parts[recipient.message_id]
+                settle[recipient.message_id][1] += recipient.parts
         metrics_sms_results(gateway=alias, outcomes=Counter(result.outcome.value for _row, result in applied))
         holds = {h.reference: h for h in Hold.objects.filter(reference__in=[f"message:{m}" for m in settle])}
         credits_settle_many(

@@ -3,7 +3,9 @@ SMS recipients (dispatching.py) and the Messages tool's email and fax copies ali
 
     claim()             the due rows among some ids, claimed (SKIP LOCKED) and committed
                         before anything is handed over: at most once
-    provider_results()  call a provider for a claimed chunk; its errors mapped to results
+    provider_results()  call a provider for a claimed chunk through its flow control
+                        (rate, requests in flight, Retry-After, circuit breaker:
+                        gateways/flow.py); its errors mapped to results
     record()            write each result: accepted, failed, retried later with a backoff
                         (in the database, never a long Celery countdown), or unknown
     enqueue()           hand ids to the workers in chunks, after commit; a broker that is
@@ -61,7 +63,16 @@ class Outbox:
         return dt.timedelta(seconds=min(self.backoff_first * 2 ** max(attempts - 1, 0), self.backoff_cap))
 
 
-ENGINE_FIELDS = ("status", "error_code", "error_reason", "claim", "enqueued_at", "next_attempt_at", "updated_at")
+ENGINE_FIELDS = (
+    "status",
+    "error_code",
+    "error_reason",
+    "claim",
+    "enqueued_at",
+    "next_attempt_at",
+    "attempts",
+    "updated_at",
+)
 
 
 def claim(outbox: Outbox, ids: Sequence[int], *, now: dt.datetime) -> tuple[str, list[int]]:
@@ -86,14 +97,25 @@ def claim(outbox: Outbox, ids: Sequence[int], *, now: dt.datetime) -> tuple[str,
 
 
 def provider_results(gateway: BaseGateway, items: list, *, reason_max: int) -> list[SendResult]:
-    """Hand `items` to `gateway`: one SendResult per item, in order, whatever it raises.
+    """Hand `items` to `gateway` through its flow control: one SendResult per item, in
+    order, whatever it raises.
 
-    A chunk-level transient error retries every item later; a permanent one fails them;
-    an answer that does not match the chunk makes every item `unknown` (never guess
-    which went out).
+    The gateway's `Flow` (gateways/flow.py) decides how fast and how many at once, and
+    holds items back while the gateway is paused (Retry-After) or its circuit is open. A
+    chunk-level transient error retries every item later; a permanent one fails them; an
+    answer that does not match the chunk makes every item `unknown` (never guess which
+    went out).
     """
     if not items:
         return []
+    send_one = getattr(gateway, "send_one_async", None)
+    if send_one is not None:
+        return gateway.flow.send_each(send_one, items)
+    return gateway.flow.send_batches(lambda part: _batch_results(gateway, part, reason_max), items)
+
+
+def _batch_results(gateway: BaseGateway, items: list, reason_max: int) -> list[SendResult]:
+    """One send_many call; its chunk-level errors become every item's result."""
     try:
         results = gateway.send_many(items)
     except GatewayTransientError as error:
@@ -131,9 +153,15 @@ def record(
             row.status = outbox.accepted
             if keeps_provider_id:
                 row.provider_id = result.provider_id[:64]
+        elif result.outcome == Outcome.RETRY and not result.handed_over:
+            # Held back by the flow control (paused, circuit open, no token): not a try.
+            row.status, row.claim, row.enqueued_at = outbox.queued, "", None
+            row.attempts = max(row.attempts - 1, 0)
+            row.next_attempt_at = now + dt.timedelta(seconds=result.retry_after)
         elif result.outcome == Outcome.RETRY and row.attempts < outbox.max_attempts(row):
             row.status, row.claim, row.enqueued_at = outbox.queued, "", None
-            row.next_attempt_at = now + outbox.backoff(row.attempts)
+            # At least what the provider asked for (Retry-After), at least our backoff.
+            row.next_attempt_at = now + max(outbox.backoff(row.attempts), dt.timedelta(seconds=result.retry_after))
         elif result.outcome == Outcome.UNKNOWN:
             row.status = outbox.unknown
         else:

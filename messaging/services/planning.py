@@ -9,12 +9,18 @@ refused, naming it). A List member that cannot is skipped instead, with its reas
 others get the SMS and only they are counted and paid. A send where nobody is
 reachable is still refused.
 
+Placeholders (`{first_name}`, `{city|Brussels}`, placeholders.py) make each recipient's
+text its own: personalise() builds and counts every text; the credit is the sum of each
+recipient's parts. A placeholder with no value and no fallback refuses the send, naming
+the recipients lacking it; an unknown one is named with what it may have meant.
+
 The accepting stage (accepting.py) writes a plan that has no problem.
 """
 
 import datetime as dt
+import difflib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -32,9 +38,10 @@ from accounts.selectors import (
     list_members_reachable,
 )
 
-from .. import segments
+from .. import placeholders, segments
 from ..inbox import opted_out
 from ..models import SendingLimits
+from ..smart_encoding import gsm_friendly
 
 ALLOWED_CONTROL = {"\n", "\r"}
 # The reason a number on the opt-out list is skipped (planning, batches, the composer, the API).
@@ -48,7 +55,7 @@ COUNTED_CHARACTERS = 20_000
 class Problem:
     """One rejected input: which field, what was given, and why."""
 
-    field: str  # to, contacts, lists, body, send_at
+    field: str  # to, contacts, lists, body, placeholders, send_at
     value: str
     reason: str
 
@@ -66,6 +73,19 @@ class PlannedRecipient:
     to: str  # E.164
     contact_id: int | None = None
     name: str = ""
+    # Its placeholder values (the contact's, a CSV row's columns); typed numbers have none.
+    values: Mapping[str, str] = field(default_factory=dict)
+    text: str = ""  # its own text, when placeholders made one ("" = the plan's text)
+    parts: int = 0  # its own parts, with its own text
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """A recipient from a CSV (recipient_csv.py): a number as written, its line, its columns."""
+
+    to: str
+    line: int
+    values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,10 +108,33 @@ class SendPlan:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedRecipient] = field(default_factory=list)
+    personalised: bool = False  # placeholders: each recipient has its own text and parts
 
     @property
     def credits(self) -> int:
+        """What is held: the sum of each recipient's parts."""
+        if self.personalised:
+            return sum(r.parts for r in self.recipients)
         return self.info.segments * len(self.recipients)
+
+    def parts_of(self, recipient: PlannedRecipient) -> int:
+        return recipient.parts if self.personalised else self.info.segments
+
+    def text_of(self, recipient: PlannedRecipient) -> str:
+        return recipient.text if self.personalised else self.text
+
+    @property
+    def parts_range(self) -> tuple[int, int]:
+        """The fewest and most parts a recipient's text takes."""
+        if not self.personalised or not self.recipients:
+            return self.info.segments, self.info.segments
+        parts = [r.parts for r in self.recipients]
+        return min(parts), max(parts)
+
+    @property
+    def previews(self) -> list[tuple[str, str]]:
+        """The first three texts as they will be sent, each with who gets it."""
+        return [(r.name or format_international(r.to), self.text_of(r)) for r in self.recipients[:3]]
 
 
 # The fields of a Problem that name recipients (what was typed, a contact, a List).
@@ -105,16 +148,29 @@ def message_plan(
     to: Sequence[str] = (),
     contact_ids: Sequence[int] = (),
     list_ids: Sequence[int] = (),
+    csv_rows: Sequence[CsvRow] = (),
     with_signature: bool = True,
+    smart_encoding: bool = False,
+    with_placeholders: bool = False,
 ) -> SendPlan:
-    """Check every input and work out recipients, text, parts and credits; writes nothing."""
+    """Check every input and work out recipients, texts, parts and credits; writes nothing.
+
+    `with_placeholders` reads `{first_name}`-style placeholders in `body` (the composer and
+    the API; texts that programs write, such as the agenda, are sent as they are);
+    `csv_rows` are recipients read from a CSV (their columns are placeholders);
+    `smart_encoding` rewrites look-alike characters so that texts stay GSM-7.
+    """
     text = compose_text(body=body, user=user, with_signature=with_signature)
+    if smart_encoding:
+        text = gsm_friendly(text)
     plan = SendPlan(text=text, info=segments.count(text[:COUNTED_CHARACTERS]))
-    plan.problems += body_problems(body, text, plan.info)
+    template = placeholders.parse(body[:COUNTED_CHARACTERS] if with_placeholders else "")
+    if not template.slots:
+        plan.problems += body_problems(body, text, plan.info)
     limits = limits_for(user)
     found: dict[str, PlannedRecipient] = {}
 
-    def add(raw: str, contact: Contact | None = None) -> str:
+    def add(raw: str, contact: Contact | None = None, values: Mapping[str, str] | None = None) -> str:
         """Add one number; returns why it cannot be used ("" when added)."""
         try:
             parsed = parse_number(raw, default_region=user.default_country or None, require_mobile=True)
@@ -123,16 +179,28 @@ def message_plan(
         if limits.countries and parsed.region not in limits.countries:
             return _("%(number)s: SMS to this country are not allowed here.") % {"number": parsed.international}
         plan.warnings += [w for w in parsed.warnings if w not in plan.warnings]
-        # The same number from several inputs is one recipient, named after a contact if any names it.
-        if parsed.e164 not in found or (contact and found[parsed.e164].contact_id is None):
+        # The same number from several inputs is one recipient, named after a contact if any
+        # names it; its values are the contact's and a CSV row's columns together.
+        known = found.get(parsed.e164)
+        if known is None or (contact and known.contact_id is None) or values:
+            own = dict(known.values) if known else {}
+            if contact:
+                own = {**placeholders.contact_values(contact.name, contact.organisation), **own}
+            own.update(values or {})
             found[parsed.e164] = PlannedRecipient(
-                parsed.e164, contact.pk if contact else None, contact.name if contact else ""
+                parsed.e164,
+                contact.pk if contact else (known.contact_id if known else None),
+                contact.name if contact else (known.name if known else ""),
+                own,
             )
         return ""
 
     for raw in to:
         if reason := add(str(raw)):
             plan.problems.append(Problem("to", str(raw)[:60], reason))
+    for row in csv_rows:
+        if reason := add(row.to, values=row.values):
+            plan.problems.append(Problem("to", str(row.to)[:60], reason))
     contacts = objects_visible_by_id(
         contacts_visible(user=user).prefetch_related("phones"), contact_ids, "contacts", plan.problems
     )
@@ -155,6 +223,17 @@ def message_plan(
                 to = member.phone or _first_number(member.contact)
                 skipped[key] = SkippedRecipient(to[:16], f"{contact_list.name}: {member}", reason, member.contact_id)
     plan.recipients = list(found.values())
+    if template.slots:
+        columns = {name for row in csv_rows[:1] for name in row.values}
+        personalise(
+            plan,
+            template,
+            body=body,
+            user=user,
+            with_signature=with_signature,
+            columns=columns,
+            smart_encoding=smart_encoding,
+        )
     reached = {r.to for r in plan.recipients}
     plan.skipped = [s for s in skipped.values() if not s.to or s.to not in reached]
     skip_opted_out(plan)
@@ -188,6 +267,75 @@ def skip_opted_out(plan: SendPlan, gateway: str = "default") -> None:
         if r.to in stopped
     ]
     plan.recipients = [r for r in plan.recipients if r.to not in stopped]
+
+
+# How many recipients a refusal names before "and N more".
+NAMED_IN_REFUSAL = 5
+
+
+def personalise(
+    plan: SendPlan,
+    template: placeholders.Template,
+    *,
+    body: str,
+    user: User,
+    with_signature: bool,
+    columns: set[str],
+    smart_encoding: bool,
+) -> None:
+    """Each recipient's own text and parts, and the problems: an unknown placeholder, a
+    placeholder some recipients have no value for (naming them), a text too long."""
+    known = set(placeholders.CONTACT_FIELDS) | columns
+    for name in template.names:
+        if name not in known:
+            plan.problems.append(Problem("placeholders", "", unknown_placeholder(name, known)))
+    counted: dict[str, segments.SegmentInfo] = {}  # texts repeat (fallbacks, same first names)
+    lacking: dict[str, list[str]] = {}
+    personal = []
+    for recipient in plan.recipients:
+        filled, missing = template.render(recipient.values)
+        for name in missing:
+            lacking.setdefault(name, []).append(recipient.name or format_international(recipient.to))
+        text = compose_text(body=filled, user=user, with_signature=with_signature)
+        if smart_encoding:
+            text = gsm_friendly(text)
+        info = counted.get(text)
+        if info is None:
+            info = counted[text] = segments.count(text[:COUNTED_CHARACTERS])
+        personal.append(PlannedRecipient(recipient.to, recipient.contact_id, recipient.name, {}, text, info.segments))
+    plan.recipients = personal
+    plan.personalised = True
+    for name, who in lacking.items():
+        if name not in known:
+            continue
+        named = ", ".join(who[:NAMED_IN_REFUSAL])
+        if len(who) > NAMED_IN_REFUSAL:
+            named += " " + _("and %(count)s more") % {"count": len(who) - NAMED_IN_REFUSAL}
+        plan.problems.append(
+            Problem(
+                "placeholders",
+                "",
+                _("{%(name)s} has no value for %(who)s: give it a fallback, {%(name)s|…}, or remove them.")
+                % {"name": name, "who": named},
+            )
+        )
+    # The longest text stands for the whole send in the counter and in the length check.
+    longest = max(personal, key=lambda r: (r.parts, len(r.text)), default=None)
+    sample = (
+        longest.text if longest else compose_text(body=template.render({})[0], user=user, with_signature=with_signature)
+    )
+    plan.info = counted.get(sample) or segments.count(sample[:COUNTED_CHARACTERS])
+    plan.problems += body_problems(body, sample, plan.info)
+
+
+def unknown_placeholder(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    if close:
+        return _("Unknown placeholder {%(name)s}: did you mean {%(close)s}?") % {"name": name, "close": close[0]}
+    return _("Unknown placeholder {%(name)s}: use %(known)s.") % {
+        "name": name,
+        "known": ", ".join(f"{{{k}}}" for k in sorted(known)),
+    }
 
 
 def compose_text(*, body: str, user: User, with_signature: bool) -> str:

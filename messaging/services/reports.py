@@ -37,7 +37,7 @@ def status_updates_apply(*, updates: Iterable[StatusUpdate]) -> int:
                 hold = Hold.objects.get(reference=recipient.message.hold_reference)
                 credits_settle(
                     hold=hold,
-                    capture=recipient.message.segments,
+                    capture=recipient.parts,
                     release=0,
                     reference=f"{recipient.credit_reference}:reconciled",
                 )

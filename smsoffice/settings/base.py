@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "credits-rollover": {"task": "credits.rollover_due_accounts", "schedule": 300.0},
     # Scheduled sends, retries, lost tasks and stale claims (messaging.services.sweep.messaging_sweep).
     "messaging-sweep": {"task": "messaging.sweep", "schedule": 15.0},
+    # `unknown` recipients asked about at their provider (messaging.services.reconciling).
+    "messaging-reconcile": {"task": "messaging.reconcile", "schedule": 60.0},
     # The same for the Messages tool's email and fax copies (broadcasts.services.deliveries_sweep).
     "broadcasts-sweep": {"task": "broadcasts.sweep", "schedule": 15.0},
     # Due calendar reminders and agenda digests (reminders.services: calendars.reminders_tick, agenda.agenda_tick).
@@ -332,7 +334,13 @@ _GATEWAY_BACKENDS = {
             "INCOMING_URL": env("TWILIO_INCOMING_URL", default=""),
             "BASE_URL": env("TWILIO_BASE_URL", default="https://api.twilio.com"),
             "TIMEOUT": env.float("TWILIO_TIMEOUT", default=10.0),
-            "CONCURRENCY": env.int("TWILIO_CONCURRENCY", default=4),
+            # Flow control (messaging/gateways/flow.py): messages a second for all workers
+            # together (0: none), requests one worker keeps in flight, the circuit breaker.
+            "RATE": env.float("TWILIO_RATE", default=100.0),
+            "BURST": env.int("TWILIO_BURST", default=0),  # 0: a tenth of RATE
+            "MAX_IN_FLIGHT": env.int("TWILIO_MAX_IN_FLIGHT", default=100),
+            "BREAKER_FAILURES": env.int("TWILIO_BREAKER_FAILURES", default=5),
+            "BREAKER_COOLDOWN": env.float("TWILIO_BREAKER_COOLDOWN", default=30.0),
         },
     ),
 }
@@ -342,9 +350,16 @@ SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)  # transient errors, t
 SMS_CLAIM_TIMEOUT = env.int("SMS_CLAIM_TIMEOUT", default=600)  # seconds before a claimed row is `unknown`
 SMS_OUTBOX_GRACE = env.int("SMS_OUTBOX_GRACE", default=60)  # seconds before a queued row's task counts as lost
 SMS_SWEEP_BATCH = env.int("SMS_SWEEP_BATCH", default=5000)
+# Reconciliation (messaging.services.reconciling): `unknown` recipients claimed longer
+# ago than SMS_RECONCILE_AFTER seconds are looked up at the provider; one it still has
+# not found SMS_RECONCILE_DEADLINE seconds after the claim failed and its credit released.
+SMS_RECONCILE_AFTER = env.int("SMS_RECONCILE_AFTER", default=300)
+SMS_RECONCILE_DEADLINE = env.int("SMS_RECONCILE_DEADLINE", default=3600)
+SMS_RECONCILE_BATCH = env.int("SMS_RECONCILE_BATCH", default=500)
 # Abuse limits; each can be overridden per user in the admin (Sending limits).
 SMS_MAX_PARTS = env.int("SMS_MAX_PARTS", default=10)
 SMS_MAX_RECIPIENTS = env.int("SMS_MAX_RECIPIENTS", default=10_000)
+SMS_CSV_MAX_BYTES = env.int("SMS_CSV_MAX_BYTES", default=2 * 1024 * 1024)  # a CSV of recipients (composer)
 SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=20_000)
 # Replies and consent (messaging/services/incoming.py): a reply belongs to whoever sent the
 # last SMS to its number within the window; STOP and START are answered once, free.

@@ -13,10 +13,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.models import Contact, ContactList, ListMember
-from broadcasts.models import Broadcast, MessageTemplate
+from accounts.models import Contact, ContactList, Invitation, ListMember, Membership
+from accounts.services import invitation_create, membership_add, organisation_create
+from broadcasts.models import Broadcast
 from mailalerts.models import Mailbox, MailFilter
-from messaging.models import IncomingSMS, Message
+from messaging.models import IncomingSMS, Message, MessageTemplate
 from reminders.models import Event, Reminder
 from reminders.services.calendars import calendar_create, event_save, reminder_add
 from tests.factories import (
@@ -48,6 +49,7 @@ ROUTES = {
     "reminder_delete": lambda o: {"reminder_id": o["reminder"].pk},
     "sms_cancel": lambda o: {"message_id": o["message"].pk},
     "sms_conversation": lambda o: {"reply_id": o["reply"].pk},
+    "sms_export": lambda o: {"message_id": o["message"].pk},
     "messages_detail": lambda o: {"broadcast_id": o["broadcast"].pk},
     "message_template_delete": lambda o: {"template_id": o["template"].pk},
     "mailalerts_mailbox_edit": lambda o: {"mailbox_id": o["mailbox"].pk},
@@ -56,6 +58,9 @@ ROUTES = {
     "mailalerts_filter_edit": lambda o: {"filter_id": o["filter"].pk},
     "mailalerts_filter_move": lambda o: {"filter_id": o["filter"].pk},
     "mailalerts_filter_delete": lambda o: {"filter_id": o["filter"].pk},
+    "organisation_member_edit": lambda o: {"membership_id": o["membership"].pk},
+    "organisation_member_remove": lambda o: {"membership_id": o["membership"].pk},
+    "organisation_invitation_revoke": lambda o: {"invitation_id": o["invitation"].pk},
 }
 # Pages that take an id in the query string.
 QUERY_ROUTES = {
@@ -69,6 +74,7 @@ NOT_OBJECT_IDS = {
     "password_reset_confirm": "a signed, expiring token that Django checks",
     "sms_status_callback": "a gateway name; the provider's signature is checked instead of a login",
     "sms_incoming": "a gateway name; the provider's signature is checked instead of a login",
+    "invitation_accept": "a signed, expiring token that accounts.services.invitation_from_token checks",
 }
 # API routes with an id: another user's object is a 404 on read and delete.
 API_ROUTES = {
@@ -157,8 +163,12 @@ def scope_objects(book, owner=None, group=None):
         received_at=timezone.now(),
         user=message.user,
     )
+    organisation = organisation_create(name=f"Org of {message.user.username}", owner=message.user)
+    invitation = invitation_create(organisation=organisation, email="x@example.org", role="member", invited_by=None)
     return {
         "reply": reply,
+        "membership": message.user.membership,
+        "invitation": invitation,
         "book": book,
         "contact": contact,
         "list": contact_list,
@@ -197,6 +207,8 @@ def snapshot():
         list(Mailbox.objects.values_list("id", "name", "host", "active").order_by("id")),
         list(MailFilter.objects.values_list("id", "name", "position").order_by("id")),
         list(IncomingSMS.objects.values_list("id", "user_id", "read_at").order_by("id")),
+        list(Membership.objects.values_list("id", "role", "monthly_limit").order_by("id")),
+        list(Invitation.objects.values_list("id", "status").order_by("id")),
     )
 
 
@@ -211,6 +223,25 @@ def test_outsider_gets_404_on_read_and_write(client, request, scope, name):
     before = snapshot()
     assert client.get(url).status_code in (404, 405)
     assert client.post(url, {"name": "stolen", "book": objects["book"].pk, "entry": "+32475999999"}).status_code == 404
+    assert snapshot() == before
+
+
+ORGANISATION_ROUTES = sorted(name for name in ROUTES if name.startswith("organisation_"))
+
+
+@pytest.mark.parametrize("name", ORGANISATION_ROUTES)
+@pytest.mark.parametrize("scope", ["private_objects", "group_objects"])
+def test_a_member_or_owner_of_another_organisation_gets_404_and_a_plain_member_404(client, request, scope, name):
+    objects = request.getfixturevalue(scope)
+    rival = UserFactory()
+    organisation_create(name="Rival", owner=rival)  # an owner, of another organisation
+    plain = UserFactory()
+    membership_add(organisation=objects["membership"].organisation, user=plain)  # a member, not a manager
+    url = reverse(name, kwargs=ROUTES[name](objects))
+    before = snapshot()
+    for person in (rival, plain):
+        client.force_login(person)
+        assert client.post(url, {"role": "member", "monthly_limit": "1"}).status_code == 404
     assert snapshot() == before
 
 

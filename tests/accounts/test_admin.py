@@ -132,3 +132,29 @@ def test_an_unreadable_number_for_a_list_is_refused_in_the_admin_and_nothing_is_
 
 def _empty_inline(prefix: str) -> dict:
     return {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+
+
+def test_operators_create_an_organisation_and_add_members_in_the_admin(admin_client):
+    from accounts.models import Membership, Organisation, Role
+
+    owner, member = UserFactory(), UserFactory()
+    response = admin_client.post(reverse("admin:accounts_organisation_add"), {"name": "Acme", "owner": owner.pk})
+    assert response.status_code == 302, response.content
+    organisation = Organisation.objects.get(name="Acme")
+    assert Membership.objects.get(user=owner).role == Role.OWNER
+    assert admin_client.get(reverse("admin:accounts_organisation_change", args=[organisation.pk])).status_code == 200
+    add = reverse("admin:accounts_membership_add")
+    refused = admin_client.post(
+        add, {"organisation": organisation.pk, "user": member.pk, "role": "member", "monthly_limit": "2000000"}
+    )
+    assert refused.status_code == 200 and "between 0 and" in refused.content.decode()
+    assert not Membership.objects.filter(user=member).exists()
+    admin_client.post(add, {"organisation": organisation.pk, "user": member.pk, "role": "member", "monthly_limit": "9"})
+    assert Membership.objects.get(user=member).monthly_limit == 9
+    assert organisation.group in member.groups.all()
+    last_owner = Membership.objects.get(user=owner)
+    demoted = admin_client.post(
+        reverse("admin:accounts_membership_change", args=[last_owner.pk]), {"role": "member", "monthly_limit": ""}
+    )
+    assert "at least one owner" in demoted.content.decode()
+    assert Membership.objects.get(user=owner).role == Role.OWNER

@@ -11,4 +11,4 @@ def test_admin_shows_messages_tool_sends_and_each_copy(admin_client, sender, run
     copies = admin_client.get(reverse("admin:broadcasts_delivery_changelist"), {"broadcast__id__exact": broadcast.pk})
     text = copies.content.decode()
     assert "bob@example.org" in text and "no mobile number" in text
-    assert admin_client.get(reverse("admin:broadcasts_messagetemplate_add")).status_code == 200
+    assert admin_client.get(reverse("admin:messaging_messagetemplate_add")).status_code == 200

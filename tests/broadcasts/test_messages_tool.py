@@ -8,12 +8,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.services import address_books_ensure, contact_save
-from broadcasts.models import Broadcast, Delivery, MessageTemplate
+from broadcasts.models import Broadcast, Delivery
 from broadcasts.services import Draft, broadcast_plan, deliveries_sweep
 from credits.models import Hold, LedgerEntry
 from credits.services import account_for
 from messaging.gateways.base import Outcome, SendResult
-from messaging.models import Message, Recipient
+from messaging.models import Message, MessageTemplate, Recipient
 from tests.factories import team_of_three
 
 

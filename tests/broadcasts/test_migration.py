@@ -5,7 +5,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from broadcasts.models import Broadcast, Delivery, MessageTemplate
+from broadcasts.models import Broadcast, Delivery
+from messaging.models import MessageTemplate
 from messaging.services.accepting import message_send
 
 BEFORE = [("broadcasts", None), ("messaging", "0004_sending_limits_bounded")]

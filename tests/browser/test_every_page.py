@@ -30,6 +30,8 @@ NOT_PAGES = {
     "sms_counter": "an htmx fragment of the composer",
     "contact_export": "a vCard file",
     "calendar_export": "an iCalendar file",
+    "sms_export": "a CSV file",
+    "sms_history_export": "a CSV file",
     "sms_status_callback": "a provider webhook",
     "sms_incoming": "a provider webhook",
     "api_schema": "JSON",
@@ -37,6 +39,8 @@ NOT_PAGES = {
     "readyz": "a probe",
     "metrics": "Prometheus text",
     "api_docs": "Swagger UI, not ours",
+    "organisation_export": "a CSV file",
+    "invitation_accept": "a signed token; visited in tests/browser/test_organisation_journey.py",
 }
 WIDTHS = [(390, 844), (1280, 800)]
 # What a finger taps on a phone: at least 44 px high (WCAG 2.5.5, Apple's and Google's guides).

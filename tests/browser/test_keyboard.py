@@ -34,6 +34,6 @@ def test_focus_returns_to_the_field_after_add_and_after_search(page):
     expect(page.get_by_test_id("search-results")).to_contain_text("Bob Janssens")
     expect(page.get_by_label("Contacts and Lists")).to_be_focused()
 
-    page.get_by_test_id("search-results").get_by_role("button", name="Add").click()
+    page.get_by_test_id("search-results").get_by_role("button", name="Add Bob Janssens").click()
     expect(page.get_by_test_id("recipients")).to_contain_text("Bob Janssens")
     expect(page.get_by_label("Contacts and Lists")).to_be_focused()

@@ -96,6 +96,8 @@ def test_api_answers_the_credit_with_a_token(client, user, account):
     response = client.get(reverse("api_credits"), HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
     assert response.json() == {
+        "payer": {"kind": "personal"},
+        "member": None,
         "monthly": {
             "allowance": 100,
             "used": 2,

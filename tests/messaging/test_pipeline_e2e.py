@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from credits.models import CreditAccount, Plan
 from credits.services import account_for, credits_grant
-from messaging.models import Recipient, RecipientStatus
+from messaging.models import Recipient, RecipientEvent, RecipientStatus
 from messaging.services.accepting import message_send
 from messaging.services.sweep import messaging_sweep
+from messaging.tasks import reconcile
 from tests.credits.helpers import assert_ledger_consistent
 from tests.factories import UserFactory
 from tests.fakes.twilio_server import FakeTwilio
@@ -135,3 +136,152 @@ def test_the_request_id_follows_a_send_from_the_api_into_the_worker_log(pipeline
     wait_until(lambda: gateway_line() is not None, timeout=10)
     assert "[req-follow-0001]" in gateway_line()
     assert "accepted 1" in gateway_line()
+
+
+# Flow control with real workers: every worker reads the same gate in Redis (REDIS_URL).
+
+
+def flow_pipeline(**env: str):
+    """A fake Twilio and workers whose Twilio gateway has the flow options in `env`."""
+    return worker_environment(**{"SMS_GATEWAY": "twilio", **TWILIO_CREDENTIALS, **env})
+
+
+def settled_once(message, user) -> None:
+    """Every recipient final, its credit captured (accepted) or released (failed) once."""
+    account = CreditAccount.objects.get(user=user)
+    assert_ledger_consistent(account)
+    assert account.provision_held == 0
+    accepted = message.recipients.filter(status=RecipientStatus.ACCEPTED).count()
+    assert account.provision_balance == 5_000 - accepted * message.segments
+
+
+def test_a_provider_100_ms_away_gets_many_requests_at_once_and_each_answer_reaches_its_recipient(rich_sender):
+    numbers = [f"+3247{n:07d}" for n in range(400)]
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(TWILIO_BASE_URL=fake.url, TWILIO_MAX_IN_FLIGHT="20", TWILIO_RATE="0") as env,
+    ):
+        fake.delay = 0.1
+        for number in numbers[::7]:
+            fake.outcomes[number] = "400"
+        env["start_worker"]()
+        env["start_worker"]()
+        message = message_send(user=rich_sender, body="Slow provider", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+        assert fake.most_in_flight >= 20  # MAX_IN_FLIGHT requests of a worker at once: the 100 ms overlap
+    sent = Counter(request["To"] for request in fake.requests)
+    assert set(sent) == set(numbers) and set(sent.values()) == {1}  # nobody twice
+    failed = set(message.recipients.filter(status=RecipientStatus.FAILED).values_list("to", flat=True))
+    assert failed == set(numbers[::7])  # each answer went to its own recipient, in its chunk's order
+    accepted = dict(message.recipients.filter(status=RecipientStatus.ACCEPTED).values_list("to", "provider_id"))
+    assert accepted == {m["to"]: sid for sid, m in fake.messages.items()}
+    settled_once(message, rich_sender)
+
+
+def test_four_workers_together_keep_the_gateway_rate(rich_sender):
+    rate, burst = 40, 4
+    numbers = [f"+3247{n:07d}" for n in range(360)]
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(
+            TWILIO_BASE_URL=fake.url, TWILIO_RATE=str(rate), TWILIO_BURST=str(burst), SMS_CHUNK_SIZE="30"
+        ) as env,
+    ):
+        for _ in range(4):
+            env["start_worker"]()
+        message = message_send(user=rich_sender, body="Shared rate", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists(), timeout=120)
+    assert max(Counter(r["To"] for r in fake.requests).values()) == 1
+    per_second = fake.per_second()
+    assert max(per_second) <= rate + burst, per_second
+    assert len(per_second) >= 360 // (rate + burst)  # it did take the time the rate asks
+    assert message.recipients.filter(status=RecipientStatus.ACCEPTED).count() == 360
+    settled_once(message, rich_sender)
+
+
+def test_a_429_with_retry_after_stops_every_worker_for_that_long(rich_sender):
+    numbers = [f"+3247{n:07d}" for n in range(200)]
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(TWILIO_BASE_URL=fake.url, TWILIO_MAX_IN_FLIGHT="4", SMS_CHUNK_SIZE="50") as env,
+    ):
+        fake.fail_with, fake.retry_after = "429", 60
+        env["start_worker"]()
+        env["start_worker"]()
+        started = timezone.now()
+        message = message_send(user=rich_sender, body="Slow down", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status=RecipientStatus.SUBMITTING).exists() and fake.requests)
+        wait_until(lambda: message.recipients.filter(next_attempt_at__gt=started).count() == 200)
+        asked = len(fake.requests)
+        assert asked <= 2 * 4  # the first requests of each worker in flight; then nobody calls
+        rows = list(message.recipients.all())
+        assert {r.status for r in rows} == {RecipientStatus.QUEUED}
+        assert all(r.next_attempt_at >= started + dt.timedelta(seconds=59) for r in rows)
+        assert sum(r.attempts for r in rows) == asked  # held-back rows lost no attempt
+        # Rows that come due again (made due by hand here) while the pause lasts are taken
+        # by the workers and not sent either.
+        message.recipients.update(next_attempt_at=timezone.now())
+        assert messaging_sweep()["enqueued"] == 200
+        wait_until(lambda: message.recipients.filter(error_code="paused", enqueued_at__isnull=True).count() == 200)
+        assert len(fake.requests) == asked
+
+
+def test_an_outage_opens_the_circuit_and_the_probes_show_it_then_everything_goes_out_once(rich_sender, client):
+    numbers = [f"+3247{n:07d}" for n in range(100)]
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(
+            TWILIO_BASE_URL=fake.url,
+            TWILIO_MAX_IN_FLIGHT="2",
+            TWILIO_BREAKER_FAILURES="5",
+            TWILIO_BREAKER_COOLDOWN="3",
+        ) as env,
+    ):
+        fake.fail_with = "500"
+        env["start_worker"]()
+        message = message_send(user=rich_sender, body="Outage", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status=RecipientStatus.SUBMITTING).exists() and fake.requests)
+        assert len(fake.requests) <= 5 + 2  # the breaker's count, and what was already in flight
+        assert client.get("/readyz").json()["circuits"]["sms/default"].startswith("open for")
+        assert 'smsoffice_gateway_circuit_open{channel="sms",gateway="default"} 1.0' in client.get("/metrics").text
+
+        fake.fail_with = None  # back; the circuit closes after its cool-down
+        deadline = timezone.now() + dt.timedelta(seconds=90)
+        while message.recipients.exclude(status=RecipientStatus.ACCEPTED).exists() and timezone.now() < deadline:
+            messaging_sweep(now=timezone.now() + dt.timedelta(seconds=3_600))  # retries due at once
+            wait_until(lambda: not message.recipients.filter(status=RecipientStatus.SUBMITTING).exists())
+    assert message.recipients.filter(status=RecipientStatus.ACCEPTED).count() == 100
+    assert sorted(fake.accepted) == numbers  # each sent once
+    assert client.get("/readyz").json()["circuits"]["sms/default"] == "closed"
+    settled_once(message, rich_sender)
+
+
+def test_a_request_taken_but_never_answered_is_unknown_then_reconciled_by_asking_twilio(rich_sender):
+    numbers = [f"+3247{n:07d}" for n in range(50)]
+    deadline = 20  # seconds after the claim (an hour in production)
+    with (
+        FakeTwilio(timeout_sleep=3) as fake,
+        flow_pipeline(TWILIO_BASE_URL=fake.url, SMS_RECONCILE_AFTER="0", SMS_RECONCILE_DEADLINE=str(deadline)) as env,
+    ):
+        for number in numbers[:5]:
+            fake.outcomes[number] = "taken"  # sent, no answer
+        for number in numbers[5:8]:
+            fake.outcomes[number] = "timeout"  # read, not sent, no answer
+        env["start_worker"]()
+        message = message_send(user=rich_sender, body="Unknowns", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+        assert message.recipients.filter(status=RecipientStatus.UNKNOWN).count() == 8
+        claimed = message.recipients.filter(status=RecipientStatus.UNKNOWN).first().claimed_at
+
+        reconcile.delay()  # what beat runs every minute, in the worker
+        wait_until(lambda: message.recipients.filter(status=RecipientStatus.ACCEPTED).count() == 47)
+        assert message.recipients.filter(status=RecipientStatus.UNKNOWN).count() == 3  # not yet given up
+        wait_until(lambda: timezone.now() > claimed + dt.timedelta(seconds=deadline + 1), timeout=60)
+        reconcile.delay()
+        wait_until(lambda: message.recipients.filter(status=RecipientStatus.FAILED).count() == 3)
+    states = Counter(message.recipients.values_list("status", flat=True))
+    assert states == {RecipientStatus.ACCEPTED: 47, RecipientStatus.FAILED: 3}
+    assert Counter(fake.accepted) == Counter(numbers[:5] + numbers[8:])  # once each
+    reasons = list(RecipientEvent.objects.filter(recipient__message=message).values_list("status_to", flat=True))
+    assert Counter(reasons) == {RecipientStatus.ACCEPTED: 5, RecipientStatus.FAILED: 3}
+    settled_once(message, rich_sender)
