@@ -4,6 +4,7 @@ Seen the same on the Sent SMS list, its state filter, the message page and the A
 """
 
 import datetime as dt
+from itertools import combinations_with_replacement
 
 import pytest
 from django.urls import reverse
@@ -12,7 +13,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from messaging.gateways.base import Outcome, SendResult, StatusUpdate
-from messaging.models import RecipientStatus
+from messaging.models import Message, MessageStatus, Recipient, RecipientStatus
+from messaging.selectors import LOST, UNSETTLED, MessageState, messages_search, with_state
 from messaging.services.accepting import message_send
 from messaging.services.reports import status_updates_apply
 
@@ -83,3 +85,47 @@ def test_scheduled_recipients_say_scheduled_not_queued(client_, sender):
     )
     detail = client_.get(reverse("sms_detail", args=[later.pk])).content.decode()
     assert ">scheduled</td>" in detail and ">queued</td>" not in detail
+
+
+def expected_state(message_status, statuses):
+    """The rule as the issue states it, written plainly: the oracle for the SQL in with_state()."""
+    if message_status == MessageStatus.CANCELED:
+        return MessageState.CANCELED
+    if message_status == MessageStatus.SCHEDULED:
+        return MessageState.SCHEDULED
+    sent_to = [s for s in statuses if s != RecipientStatus.SKIPPED]
+    lost = [s for s in sent_to if s in LOST]
+    if any(s in UNSETTLED for s in sent_to):
+        return MessageState.SENDING
+    if len(lost) == len(sent_to):
+        return MessageState.FAILED
+    if lost:
+        return MessageState.PARTLY_FAILED
+    if all(s == RecipientStatus.DELIVERED for s in sent_to):
+        return MessageState.DELIVERED
+    return MessageState.SENT
+
+
+def test_every_mix_of_recipient_states_gives_the_state_the_rule_says_and_the_filter_finds_it(sender):
+    """All pairs of recipient states (and single ones), on a sending message, plus canceled and scheduled."""
+    mixes = [(m, ()) for m in (MessageStatus.CANCELED, MessageStatus.SCHEDULED)]
+    mixes += [(MessageStatus.SENDING, mix) for n in (1, 2) for mix in combinations_with_replacement(RecipientStatus, n)]
+    expected = {}
+    for message_status, statuses in mixes:
+        message = Message.objects.create(
+            user=sender, body="x", text="x", encoding="GSM-7", segments=1, credits_held=0, gateway="locmem",
+            status=message_status,
+        )  # fmt: skip
+        Recipient.objects.bulk_create(Recipient(message=message, to="+32475123456", status=s) for s in statuses)
+        expected[message.pk] = (expected_state(message_status, statuses), statuses)
+
+    found = {m.pk: m for m in with_state(Message.objects.filter(user=sender))}
+    for pk, (state, statuses) in expected.items():
+        assert found[pk].state == state, statuses
+        assert found[pk].recipient_count == sum(s != RecipientStatus.SKIPPED for s in statuses)
+        assert found[pk].lost_count == sum(s in LOST for s in statuses)
+        assert found[pk].delivered_count == statuses.count(RecipientStatus.DELIVERED)
+        assert found[pk].skipped_count == statuses.count(RecipientStatus.SKIPPED)
+    for state in MessageState.values:
+        filtered = set(messages_search(user=sender, state=state).values_list("pk", flat=True))
+        assert filtered == {pk for pk, (expected_for, _) in expected.items() if expected_for == state}, state
