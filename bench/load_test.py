@@ -8,13 +8,19 @@ sends queue up) and runs locust headless. Prints p50/p95/p99 per page, the failu
 and a baseline measured under the same load: /healthz, which touches no database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/smsoffice_bench .venv/bin/python bench/load_test.py
-Options from the environment: LOAD_USERS (50), LOAD_SECONDS (60), GUNICORN_WORKERS (3).
+Options from the environment: LOAD_USERS (50), LOAD_SECONDS (60), GUNICORN_WORKERS (3),
+LOAD_REDIS_URL (redis://127.0.0.1:6379/9, flushed at the end).
+
+LOAD_BASELINE=<git ref> first runs that commit's own bench/load_test.py (from `git archive`,
+same Python, same database server) and prints its percentiles beside this run's: a page
+"keeps its speed" when its p95 moved no more than the database-free /healthz did.
 """
 
 import csv
 import json
 import os
 import platform
+import re
 import secrets
 import subprocess
 import sys
@@ -42,11 +48,12 @@ SECONDS = int(os.environ.get("LOAD_SECONDS", 60))
 WORKERS = int(os.environ.get("GUNICORN_WORKERS", 3))
 HEAVY = 5
 PORT = 8765
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/9")
 # Production refuses to start without it; /metrics answers only with it.
 METRICS_TOKEN = secrets.token_urlsafe()
 TARGETS_MS = {"send API (100 recipients)": 250}
 PAGE_TARGET_MS = 150
+BASELINE = os.environ.get("LOAD_BASELINE", "")
 
 
 def seed() -> list[dict]:
@@ -177,10 +184,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory_gib:.0f} GiB, Python {platform.python_version()}"
 
 
-def report(csv_prefix: str) -> bool:
+def report(csv_prefix: str, baseline: dict[str, dict[str, float]]) -> bool:
     with open(f"{csv_prefix}_stats.csv") as stats:
         rows = list(csv.DictReader(stats))
-    print(f"{'request':38} {'count':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'target p95':>11}")
+    before = f" {'p50 base':>9} {'p95 base':>9} {'p95 x':>6}" if baseline else ""
+    print(f"{'request':38} {'count':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6}{before} {'target p95':>11}")
     met = True
     for row in rows:
         if row["Name"] == "Aggregated":
@@ -189,15 +197,55 @@ def report(csv_prefix: str) -> bool:
         p95, failures = float(row["95%"]), int(row["Failure Count"])
         ok = failures == 0 and (target is None or p95 <= target)
         met &= ok
+        base = baseline.get(row["Name"])
+        compared = ""
+        if baseline:
+            compared = (
+                f" {base['p50']:>9.0f} {base['p95']:>9.0f} {p95 / base['p95']:>6.2f}"
+                if base
+                else f" {'-':>9} {'-':>9} {'':>6}"
+            )
         print(
             f"{row['Name']:38} {row['Request Count']:>6} {failures:>5} {row['50%']:>6} {row['95%']:>6} "
-            f"{row['99%']:>6} {(str(target) + ' ms') if target else '-':>11} {'' if ok else '  MISSED'}"
+            f"{row['99%']:>6}{compared} {(str(target) + ' ms') if target else '-':>11} {'' if ok else '  MISSED'}"
         )
     return met
 
 
+# A row of the table report() prints (any version of it): name, count, failures, p50, p95, p99.
+_ROW = re.compile(r"^(?P<name>\S.*?)\s+(?P<count>\d+)\s+(?P<fail>\d+)\s+(?P<p50>[\d.]+)\s+(?P<p95>[\d.]+)\s+[\d.]+\s")
+
+
+def measure_baseline(ref: str) -> dict[str, dict[str, float]]:
+    """Run `ref`'s own load test (its code, its seed) and read the percentiles it printed."""
+    with tempfile.TemporaryDirectory() as tree:
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        run = subprocess.run(
+            [sys.executable, "bench/load_test.py"],
+            cwd=tree,
+            env={**os.environ, "LOAD_BASELINE": ""},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    rows = {
+        m["name"]: {"p50": float(m["p50"]), "p95": float(m["p95"])}
+        for m in map(_ROW.match, run.stdout.splitlines())
+        if m
+    }
+    if not rows:
+        sys.exit(f"The baseline {ref} printed no table:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    return rows
+
+
 def main() -> None:
-    print(f"Machine: {machine()}; gunicorn {WORKERS} sync workers, locust and PostgreSQL on the same machine")
+    print(f"Machine: {machine()}; gunicorn {WORKERS} gevent workers, locust and PostgreSQL on the same machine")
+    baseline = {}
+    if BASELINE:
+        started = time.perf_counter()
+        baseline = measure_baseline(BASELINE)
+        print(f"Baseline: {BASELINE} measured first, by its own load test ({time.perf_counter() - started:.0f} s)")
     with throwaway_database(postgres_only=True), tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         identities = seed()
@@ -221,7 +269,7 @@ def main() -> None:
                 ["redis-cli", "-n", REDIS_URL.rsplit("/", 1)[1], "FLUSHDB"], check=False, capture_output=True
             )
         print(f"{USERS} users for {SECONDS} s, 0.5-1.5 s think time (milliseconds):")
-        met = report(str(Path(tmp) / "load"))
+        met = report(str(Path(tmp) / "load"), baseline)
         print(
             f"/metrics counted {counted:,.0f} requests over the {WORKERS} gunicorn workers (the table's, plus scrapes)"
         )
