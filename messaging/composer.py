@@ -191,7 +191,8 @@ def plan_for(state: ComposerState, user: User, csv: CsvState | None = None) -> S
     )
 
 
-def recipient_rows(state: ComposerState, user: User) -> list[RecipientRow]:
+def recipient_rows(state: ComposerState, user: User, plan: SendPlan) -> list[RecipientRow]:
+    """The recipients as added, each with what it brings; a List says how many of its members `plan` skips."""
     rows = []
     names = _contact_names(user, state.numbers)
     for number in state.numbers:
@@ -234,14 +235,12 @@ def recipient_rows(state: ComposerState, user: User) -> list[RecipientRow]:
             rows.append(RecipientRow("list", str(list_id), _("Unknown List"), problem=_("No such List.")))
             continue
         count = list_members_reachable(user=user, contact_list=item).count()
-        rows.append(
-            RecipientRow(
-                "list",
-                str(item.pk),
-                _("List: %(name)s") % {"name": item.name},
-                ngettext("%(count)s member", "%(count)s members", count) % {"count": count},
-            )
-        )
+        detail = ngettext("%(count)s member", "%(count)s members", count) % {"count": count}
+        if skipped := sum(1 for s in plan.skipped if s.list_id == item.pk):
+            detail += ", " + ngettext(
+                "%(count)s cannot take SMS (skipped)", "%(count)s cannot take SMS (skipped)", skipped
+            ) % {"count": skipped}
+        rows.append(RecipientRow("list", str(item.pk), _("List: %(name)s") % {"name": item.name}, detail))
     return rows
 
 

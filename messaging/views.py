@@ -221,17 +221,18 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
 
 
 def _render_composer(request, state, errors, results, *, typed="", query="", status=200, focus="") -> HttpResponse:
+    counter = _counter_context(state, request.user)
     context = {
         "focus": focus,
         "state": state,
-        "rows": composer.recipient_rows(state, request.user),
+        "rows": composer.recipient_rows(state, request.user, counter["plan"]),
         "errors": errors,
         "typed": typed,
         "query": query,
         "results": results,
         "picker_ticks": True,
         "templates": composer.templates_state(state, request.user),
-        **_counter_context(state, request.user),
+        **counter,
     }
     return render(request, "messaging/compose.html", context, status=status)
 

@@ -96,6 +96,7 @@ class SkippedRecipient:
     label: str  # "Team: +32 2 555 12 12" or "Team: Office Desk"
     reason: str
     contact_id: int | None = None
+    list_id: int | None = None  # the List it came from (the composer's List row counts them)
 
 
 @dataclass
@@ -221,7 +222,9 @@ def message_plan(
             key = f"contact:{member.contact_id}" if member.contact_id else member.phone
             if reason and key not in skipped:
                 to = member.phone or _first_number(member.contact)
-                skipped[key] = SkippedRecipient(to[:16], f"{contact_list.name}: {member}", reason, member.contact_id)
+                skipped[key] = SkippedRecipient(
+                    to[:16], f"{contact_list.name}: {member}", reason, member.contact_id, contact_list.pk
+                )
     plan.recipients = list(found.values())
     if template.slots:
         columns = {name for row in csv_rows[:1] for name in row.values}

@@ -107,3 +107,10 @@ def test_adding_a_landline_to_a_list_warns_at_once(client_, sender):
     assert "cannot receive SMS" in page and "a fixed-line number, not a mobile" in page
     mobile = client_.post(reverse("list_detail", args=[team.pk]), {"entry": "+32 475 12 34 56"}, follow=True)
     assert "cannot receive SMS" not in mobile.content.decode()
+
+
+def test_the_composer_list_row_says_how_many_members_are_skipped(client_, team):
+    """Three members, two of them landlines: the List row says so before Send, not just "3 members"."""
+    page = client_.post(reverse("sms_compose"), form(body="hi", action=f"add_list:{team.pk}")).content.decode()
+    assert "List: Team" in page
+    assert "3 members, 2 cannot take SMS (skipped)" in page
