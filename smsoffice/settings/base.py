@@ -166,8 +166,24 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SMS Office <noreply@loca
 
 REDIS_URL = env("REDIS_URL", default="")
 
+
+def redis_cache(location: str) -> dict:
+    """The cache on Redis at `location`, with socket timeouts.
+
+    A Redis that is unreachable rather than stopped (a dropped route, a paused VM) would
+    otherwise hold each request for the operating system's timeouts (minutes); every
+    caller treats a cache error as "cache away" (core.cache.CACHE_ERRORS) and goes on.
+    """
+    timeout = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    }
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -2,6 +2,9 @@
 
 import datetime as dt
 import logging
+import signal
+import socket
+import time
 
 import pytest
 from django.conf import settings
@@ -171,6 +174,32 @@ def test_a_send_is_accepted_while_redis_is_down_and_a_warning_is_logged(api, sen
     assert response.status_code == 202
     assert Message.objects.count() == 1
     assert any(r.levelno == logging.WARNING and "rate limit" in r.getMessage() for r in caplog.records)
+
+
+def test_a_redis_that_never_answers_delays_a_send_by_about_a_second_not_for_ever(api, sender):
+    """Unreachable is not refused: a listening socket that never answers (as a dropped route or a
+    paused VM looks). The cache's socket timeouts turn it into "cache away" (fail open)."""
+    from smsoffice.settings.base import redis_cache
+
+    def waited_too_long(signum, frame):
+        raise AssertionError("the request was still waiting for Redis after 20 s")
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes the connections; nobody ever reads or answers
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(20)
+    try:
+        with override_settings(CACHES={"default": redis_cache(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")}):
+            started = time.monotonic()
+            response = api.post(reverse("api_messages"), {"to": ["+32475123456"], "body": "hi"}, format="json")
+            seconds = time.monotonic() - started
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        silent.close()
+    assert response.status_code == 202
+    assert seconds < 5
 
 
 def test_while_redis_is_down_the_rate_limit_is_counted_in_the_process(api, monkeypatch):
