@@ -2,12 +2,14 @@
 
 /healthz: the process answers (liveness). /readyz: the database, the broker and the
 SMS gateway configuration work (readiness: send traffic here). Each failing check
-says which and why, without secrets. /readyz also shows each gateway's circuit
+says which and why, without secrets; the error's own words (which name internal hosts
+and ports) only to a caller with the metrics token, and always in the log. /readyz also shows each gateway's circuit
 (`circuits`: open, paused by Retry-After, or closed); an open circuit does not make
 this process unready, since sends are still accepted and wait in the outbox.
 """
 
 import hmac
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -24,6 +26,8 @@ from messaging.gateways.flow import flows_state
 
 from .celery import app as celery_app
 from .metrics import metrics_registry
+
+logger = logging.getLogger(__name__)
 
 BROKER_TIMEOUT = 2.0  # seconds: a probe must answer before the orchestrator gives up
 
@@ -57,11 +61,29 @@ def readyz(request: HttpRequest) -> JsonResponse:
         try:
             check()
         except FAILURES as error:
-            results[name] = f"failing: {type(error).__name__}: {str(error)[:200]}"
+            logger.warning("readyz: %s failing: %s: %s", name, type(error).__name__, error)
+            results[name] = _failure_text(error, detailed=_has_metrics_token(request))
         else:
             results[name] = "ok"
     ready = all(value == "ok" for value in results.values())
     return JsonResponse({"ready": ready, "checks": results, "circuits": _circuits()}, status=200 if ready else 503)
+
+
+def _failure_text(error: Exception, *, detailed: bool) -> str:
+    """What a failing check says. A configuration error names settings (TWILIO_FROM), which
+    anyone may read; a connection error names hosts and ports, for operators only."""
+    if detailed or isinstance(error, ImproperlyConfigured):
+        return f"failing: {type(error).__name__}: {str(error)[:200]}"
+    return f"failing: {type(error).__name__} (details in the server log)"
+
+
+def _has_metrics_token(request: HttpRequest) -> bool:
+    """The caller sent `Authorization: Bearer <METRICS_TOKEN>`, or no token is configured (development)."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return True
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return hmac.compare_digest(given.encode(), token.encode())
 
 
 def _circuits() -> dict[str, str]:
@@ -86,9 +108,6 @@ def _circuits() -> dict[str, str]:
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus' text format; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
-    token = settings.METRICS_TOKEN
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return HttpResponse("a metrics token is required\n", status=401, content_type="text/plain")
+    if not _has_metrics_token(request):
+        return HttpResponse("a metrics token is required\n", status=401, content_type="text/plain")
     return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)

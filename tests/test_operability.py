@@ -53,6 +53,23 @@ def test_readyz_says_which_part_is_down(client, db, monkeypatch):
     assert checks["broker"].startswith("failing:")
 
 
+def test_readyz_names_internal_hosts_only_to_a_caller_with_the_metrics_token(client, db, monkeypatch, settings, caplog):
+    """The probe is public: a connection error's words ("127.0.0.1:1") are for operators."""
+    settings.METRICS_TOKEN = "operators-only"
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    celery_app._pool = None
+    try:
+        public = client.get("/readyz")
+        operator = client.get("/readyz", headers={"Authorization": "Bearer operators-only"})
+    finally:
+        celery_app._pool = None
+    assert public.status_code == operator.status_code == 503
+    assert public.json()["checks"]["broker"].startswith("failing: ")
+    assert "127.0.0.1" not in public.content.decode() and "details in the server log" in public.content.decode()
+    assert "127.0.0.1" in operator.json()["checks"]["broker"]
+    assert any("readyz: broker failing" in r.getMessage() and "127.0.0.1" in r.getMessage() for r in caplog.records)
+
+
 def test_readyz_fails_on_a_gateway_without_credentials_and_shows_no_secret(client, db, settings):
     settings.SMS_GATEWAYS = {
         "default": {
