@@ -38,6 +38,8 @@ class OutgoingSMS:
     recipient_id: int
     to: str  # E.164
     text: str
+    # An approved alphanumeric sender ID ("ACME"); "" = the gateway's own number (FROM).
+    sender: str = ""
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,10 @@ class TwilioGateway(BaseGateway):
         sender = self.options["FROM"]
         arguments = {"to": sms.to, "body": sms.text}
         arguments["messaging_service_sid" if sender.startswith("MG") else "from_"] = sender
+        if sms.sender:
+            # An approved alphanumeric sender ID: Twilio takes it as From (with a Messaging
+            # Service too, whose own sender it then replaces). Nobody can answer it.
+            arguments["from_"] = sms.sender
         if self.options.get("STATUS_CALLBACK_URL"):
             arguments["status_callback"] = self.options["STATUS_CALLBACK_URL"]
         box: dict = {}
