@@ -28,9 +28,7 @@ def test_ask_for_a_sender_id_pick_it_and_see_who_gets_the_number(page, worker, a
     page.get_by_role("button", name="Ask for it").click()
     expect(page.get_by_test_id("sender-ids")).to_contain_text("requested")
 
-    sender_id_decide(
-        sender_id=SenderId.objects.get(), approve=True, by=UserFactory(is_staff=True), now=timezone.now()
-    )
+    sender_id_decide(sender_id=SenderId.objects.get(), approve=True, by=UserFactory(is_staff=True), now=timezone.now())
     page.goto("/sms/new/")
     for number in ("0475 12 34 56", "+1 202 555 0123"):
         page.get_by_label("Mobile").fill(number)
