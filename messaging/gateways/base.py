@@ -65,6 +65,7 @@ class Unsettled:
     text: str
     provider_id: str  # empty when the provider never answered
     since: dt.datetime  # when it was claimed: it cannot have been sent before
+    sender: str = ""  # the sender ID it went out as; "" = the gateway's number
 
 
 @dataclass(frozen=True)

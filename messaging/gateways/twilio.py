@@ -203,7 +203,7 @@ class TwilioGateway(BaseGateway):
                         return Lookup()
                     raise
                 return Lookup(found=(_found(message),))
-            sender = self.options["FROM"]
+            sender = item.sender or self.options["FROM"]  # what it went out as (send_one_async)
             filters = {"to": item.to, "date_sent_after": item.since - CLOCK_SKEW, "limit": 500}
             if not sender.startswith("MG"):
                 filters["from_"] = sender
