@@ -21,12 +21,14 @@ from .models import (
     OptOut,
     OptOutChange,
     Recipient,
+    SenderId,
     SendingLimits,
 )
 from .services.accepting import message_cancel
 from .services.incoming import reply_assign
 from .services.optout import optout_add, optout_remove
 from .services.planning import SendRefused
+from .services.senders import SenderIdRefused, sender_id_decide
 
 
 @admin.register(Message)
@@ -222,3 +224,84 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     search_fields = ("name", "subject", "user__username")
     raw_id_fields = ("user",)
     list_filter = ("group",)
+
+
+class SenderIdDecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("approve", gettext_lazy("Approve")), ("refuse", gettext_lazy("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    because = forms.CharField(
+        label=gettext_lazy("Reason (a refusal)"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Shown to whoever asked: what to ask for instead."),
+    )
+
+    class Meta:
+        model = SenderId
+        fields = ()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not (data.get("because") or "").strip():
+            self.add_error("because", _("Say why the sender ID is refused: the person who asked reads it."))
+        return data
+
+
+@admin.register(SenderId)
+class SenderIdAdmin(admin.ModelAdmin):
+    """Sender IDs asked for on Settings → Sender IDs: approved or refused here, through the
+    service (who and when recorded; a refusal says why). Asking is the owners' page's."""
+
+    form = SenderIdDecisionForm
+    list_display = ("name", "owner", "status", "requested_by", "requested_at", "decided_by", "decided_at", "reason")
+    list_filter = ("status",)
+    search_fields = ("name", "organisation__name", "user__username")
+    list_select_related = ("organisation", "user", "requested_by", "decided_by")
+    readonly_fields = (
+        "name",
+        "organisation",
+        "user",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+    )
+    actions = ["approve"]
+
+    @admin.display(description=gettext_lazy("for"))
+    def owner(self, sender_id: SenderId) -> str:
+        return str(sender_id.organisation or sender_id.user)
+
+    def get_fields(self, request, obj=None):
+        return (*self.readonly_fields, "decision", "because")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # asked for by the organisation on its settings page
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # refuse it instead: the record of who decided stays
+
+    def save_model(self, request, obj, form, change) -> None:
+        sender_id_decide(
+            sender_id=obj,
+            approve=form.cleaned_data["decision"] == "approve",
+            by=request.user,
+            reason=form.cleaned_data.get("because", ""),
+            now=timezone.now(),
+        )
+
+    @admin.action(description=gettext_lazy("Approve the selected sender IDs"))
+    def approve(self, request, queryset) -> None:
+        now = timezone.now()
+        for sender_id in queryset:
+            try:
+                sender_id_decide(sender_id=sender_id, approve=True, by=request.user, now=now)
+            except SenderIdRefused as refused:
+                messages.error(request, f"{sender_id}: {refused}")
+                return
+        messages.success(request, _("%(count)s sender IDs approved.") % {"count": queryset.count()})

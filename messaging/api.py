@@ -66,6 +66,16 @@ class SendSerializer(serializers.Serializer):
         help_text="Replace look-alike characters (typographic quotes, dashes, ellipsis, Unicode spaces...) so "
         "that the text stays GSM-7; letters such as ê and emoji are kept.",
     )
+    sender = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=40,  # longer than 11 is refused by the service, with the reason
+        help_text='An approved sender ID of yours or your organisation\'s ("ACME"): recipients see it instead of '
+        "the number and cannot reply. Recipients in countries that refuse names (the United States and Canada "
+        "by default) get the SMS from the number: see each recipient's `sender`. Absent or empty: the number.",
+    )
     send_at = AwareDateTimeField(
         required=False,
         allow_null=True,
@@ -84,6 +94,9 @@ class RecipientOut(serializers.Serializer):
     )
     reason = serializers.CharField(source="error_reason")
     parts = serializers.IntegerField(help_text="Parts (credits) this recipient's text takes; 0 when skipped")
+    sender = serializers.CharField(
+        help_text="The sender ID it is sent from; empty: the number (the only sender a recipient can reply to)"
+    )
     text = serializers.SerializerMethodField(help_text="The text sent to this recipient (placeholders filled in)")
 
     def get_text(self, recipient) -> str:
@@ -100,6 +113,7 @@ class MessageOut(serializers.Serializer):
     encoding = serializers.CharField()
     segments = serializers.IntegerField(help_text="Parts of the text; with placeholders, of the longest one")
     credits_held = serializers.IntegerField(help_text="The sum of each recipient's parts")
+    sender = serializers.CharField(help_text="The sender ID picked; empty: the number")
     send_at = serializers.DateTimeField(allow_null=True)
     recipients = RecipientOut(many=True)
 
@@ -128,7 +142,7 @@ def message_body(message: Message) -> dict:
     message = message_with_state(message=message)
     return MessageOut(
         {
-            **{f: getattr(message, f) for f in ("id", "encoding", "segments", "credits_held", "send_at")},
+            **{f: getattr(message, f) for f in ("id", "encoding", "segments", "credits_held", "send_at", "sender")},
             "status": message.state,
             "recipients": message.recipients.order_by("id"),
         },
@@ -157,6 +171,7 @@ class MessagesView(APIView):
                 smart_encoding=values["smart_encoding"],
                 with_placeholders=True,
                 send_at=values["send_at"],
+                sender=values["sender"],
             )
         except SendRefused as refused:
             return Response(

@@ -46,6 +46,7 @@ class ComposerState:
     csv: str = ""  # recipients from a CSV, pasted or uploaded (decoded into the field)
     csv_column: str = ""  # the header chosen as the numbers ("": recognised by its name)
     template_id: int | None = None  # the template picked (its name is offered when saving)
+    sender: str = ""  # an approved sender ID picked ("" = the number); planning checks it again
 
     @classmethod
     def from_data(cls, data: QueryDict) -> "ComposerState":
@@ -65,6 +66,7 @@ class ComposerState:
             template_id=int(data["template"])
             if data.get("template", "").isdigit() and len(data["template"]) < 12
             else None,
+            sender=data.get("sender", "")[:40],
         )
 
 
@@ -188,6 +190,7 @@ def plan_for(state: ComposerState, user: User, csv: CsvState | None = None) -> S
         csv_rows=csv.rows,
         with_signature=state.with_signature,
         with_placeholders=True,
+        sender=state.sender,
     )
 
 

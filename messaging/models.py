@@ -28,6 +28,9 @@ class Message(models.Model):
     segments = models.PositiveSmallIntegerField()
     credits_held = models.PositiveIntegerField()
     gateway = models.CharField(max_length=50)
+    # The approved sender ID the user picked ("" = the gateway's number); each recipient
+    # keeps what it was really sent from (a name, or the number where names are refused).
+    sender = models.CharField(max_length=11, blank=True)
     status = models.CharField(max_length=16, choices=MessageStatus.choices)
     send_at = models.DateTimeField(null=True, blank=True)  # set for a scheduled send
     # From the composer form: a second click on Send finds the first message instead of sending twice.
@@ -93,6 +96,8 @@ class Recipient(models.Model):
     # and the parts (credits) it costs: what is held, captured or released for it. 0 when skipped.
     text = models.TextField(blank=True)
     parts = models.PositiveSmallIntegerField(default=1)
+    # The sender ID it is sent from; "" = the gateway's number (the only sender one can reply to).
+    sender = models.CharField(max_length=11, blank=True)
     # When the row may next be dispatched; NULL while its scheduled message waits.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a dispatch task was last enqueued for it: the outbox sweep re-enqueues old ones.
@@ -343,3 +348,54 @@ class RecipientEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.status_from} -> {self.status_to} ({self.source})"
+
+
+class SenderId(models.Model):
+    """An alphanumeric sender ID ("ACME") that recipients see instead of the gateway's number.
+
+    Owned by an organisation (its owners and admins ask for it, every member uses it) or
+    by a user outside any organisation; an installation administrator approves or refuses
+    it in the admin (services/senders.py: who and when, and why a refusal)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    name = models.CharField(_("sender ID"), max_length=11)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="sender_ids"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="sender_ids"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)  # why it was refused
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("sender ID")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True, user__isnull=False)
+                | Q(organisation__isnull=False, user__isnull=True),
+                name="sender_id_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], condition=Q(organisation__isnull=False), name="sender_id_once_per_org"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "name"], condition=Q(user__isnull=False), name="sender_id_once_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 
-from .models import Message, MessageStatus, MessageTemplate, Recipient, RecipientStatus
+from .models import Message, MessageStatus, MessageTemplate, Recipient, RecipientStatus, SenderId
 
 PAID = {RecipientStatus.ACCEPTED, RecipientStatus.DELIVERED, RecipientStatus.UNDELIVERED, RecipientStatus.EXPIRED}
 GIVEN_BACK = {RecipientStatus.FAILED, RecipientStatus.CANCELED}
@@ -256,3 +256,18 @@ def recipients_export(
 def message_templates_visible(*, user: User) -> QuerySet[MessageTemplate]:
     """The user's own templates and those shared with one of their groups, by name."""
     return MessageTemplate.objects.filter(Q(user=user) | Q(group__in=user.groups.all())).order_by("name", "id")
+
+
+def sender_ids_of(*, user: User) -> QuerySet[SenderId]:
+    """The sender IDs the user's organisation has (or, outside any, the user's own), any status."""
+    from accounts.selectors import membership_of
+
+    membership = membership_of(user=user)
+    if membership is not None:
+        return SenderId.objects.filter(organisation_id=membership.organisation_id)
+    return SenderId.objects.filter(user=user)
+
+
+def sender_ids_usable(*, user: User) -> list[str]:
+    """The approved sender IDs the user may pick in the composer and the API, by name."""
+    return list(sender_ids_of(user=user).filter(status=SenderId.Status.APPROVED).values_list("name", flat=True))

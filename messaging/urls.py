@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, api_replies, views, views_replies, webhooks
+from . import api, api_replies, views, views_replies, views_senders, webhooks
 
 urlpatterns = [
     path("sms/", views.history, name="sms_history"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("sms/replies/", views_replies.replies_index, name="sms_replies"),
     path("sms/replies/<int:reply_id>/", views_replies.conversation, name="sms_conversation"),
     path("settings/replies/", views_replies.reply_settings, name="reply_settings"),
+    path("settings/sender-ids/", views_senders.sender_ids, name="sender_ids"),
     path("sms/optouts/new/", views_replies.optout_new, name="sms_optout_new"),
     path("sms/<int:message_id>/export.csv", views.message_export, name="sms_export"),
     path("settings/organisation/export.csv", views.organisation_export, name="organisation_export"),

@@ -18,7 +18,7 @@ from core.params import date_param, search_param
 from credits import periods
 from credits.services import InsufficientCredit, pool_for
 
-from . import composer, export, selectors, smart_encoding
+from . import composer, export, selectors, senders, smart_encoding
 from .access import access_message, access_message_template
 from .inbox import replies_by_recipient
 from .models import RecipientStatus
@@ -162,6 +162,7 @@ def _send(request: HttpRequest, state: composer.ComposerState, errors: dict[str,
             with_signature=state.with_signature,
             send_at=send_at,
             idempotency_key=state.idempotency_key,
+            sender=state.sender,
         )
     except SendRefused as refused:
         for problem in refused.problems:
@@ -217,6 +218,8 @@ def _counter_context(state: composer.ComposerState, user) -> dict:
         "recipient_count": len(plan.recipients),
         "placeholder_problems": [p.reason for p in plan.problems if p.field == "placeholders"],
         "max_recipients": settings.SMS_MAX_RECIPIENTS,
+        "senders": selectors.sender_ids_usable(user=user),
+        "name_refused_in": senders.refused_countries_named(),
     }
 
 

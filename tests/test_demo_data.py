@@ -15,3 +15,5 @@ def test_demo_data_is_created_once(db, capsys):
     assert Group.objects.count() == 1
     assert AddressBook.objects.filter(owner=demo).get().contacts.count() == 1
     assert "demo / demo-sms-office" in capsys.readouterr().out
+    # A sender ID approved for the demo user, to pick in the composer.
+    assert list(demo.sender_ids.values_list("name", "status")) == [("SMS Office", "approved")]

@@ -38,6 +38,8 @@ class OutgoingSMS:
     recipient_id: int
     to: str  # E.164
     text: str
+    # An approved alphanumeric sender ID ("ACME"); "" = the gateway's own number (FROM).
+    sender: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Unsettled:
     text: str
     provider_id: str  # empty when the provider never answered
     since: dt.datetime  # when it was claimed: it cannot have been sent before
+    sender: str = ""  # the sender ID it went out as; "" = the gateway's number
 
 
 @dataclass(frozen=True)

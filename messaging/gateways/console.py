@@ -15,7 +15,8 @@ class ConsoleGateway(BaseGateway):
         results = []
         for sms in messages:
             provider_id = f"console-{uuid.uuid4().hex[:16]}"
-            logger.info("SMS to %s (%s): %s", sms.to, provider_id, sms.text)
+            sender = sms.sender or "the number"
+            logger.info("SMS to %s from %s (%s): %s", sms.to, sender, provider_id, sms.text)
             results.append(SendResult(Outcome.ACCEPTED, provider_id=provider_id))
         # Like a real SMS centre, a delivery report follows a moment later (by then
         # the dispatch has recorded the provider ids the report refers to).

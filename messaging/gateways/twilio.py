@@ -153,6 +153,10 @@ class TwilioGateway(BaseGateway):
         sender = self.options["FROM"]
         arguments = {"to": sms.to, "body": sms.text}
         arguments["messaging_service_sid" if sender.startswith("MG") else "from_"] = sender
+        if sms.sender:
+            # An approved alphanumeric sender ID: Twilio takes it as From (with a Messaging
+            # Service too, whose own sender it then replaces). Nobody can answer it.
+            arguments["from_"] = sms.sender
         if self.options.get("STATUS_CALLBACK_URL"):
             arguments["status_callback"] = self.options["STATUS_CALLBACK_URL"]
         box: dict = {}
@@ -199,7 +203,7 @@ class TwilioGateway(BaseGateway):
                         return Lookup()
                     raise
                 return Lookup(found=(_found(message),))
-            sender = self.options["FROM"]
+            sender = item.sender or self.options["FROM"]  # what it went out as (send_one_async)
             filters = {"to": item.to, "date_sent_after": item.since - CLOCK_SKEW, "limit": 500}
             if not sender.startswith("MG"):
                 filters["from_"] = sender

@@ -13,5 +13,6 @@ that writes what it owns:
     optout.py         the opt-out list and its history
     confirmations.py  the answers to STOP and START (their own outbox, paid by no user)
     notify.py         telling users that replies came
+    senders.py        sender IDs asked for and approved (which one a send uses: planning)
     templates.py      message templates for the composer and the Messages tool
 """

@@ -67,6 +67,7 @@ def message_send(
     with_placeholders: bool = False,
     send_at: dt.datetime | None = None,
     idempotency_key: str = "",
+    sender: str = "",
     now: dt.datetime | None = None,
 ) -> Message:
     """Accept a send: hold its credit and write it, all or nothing; dispatch after commit.
@@ -76,6 +77,8 @@ def message_send(
     written and nothing held. With placeholders, each recipient gets its own text and the
     hold is the sum of their parts (one hold, as for any send). With an
     `idempotency_key` already used by this user, returns that message and sends nothing.
+    `sender`: an approved sender ID (another's or an unapproved one is a SendRefused);
+    recipients where names are refused get it from the number (planning.SendPlan.sender_of).
     """
     now = now or timezone.now()
     if idempotency_key:
@@ -92,6 +95,7 @@ def message_send(
         with_signature=with_signature,
         smart_encoding=smart_encoding,
         with_placeholders=with_placeholders,
+        sender=sender,
     )
     plan.problems += send_at_problems(send_at, now)
     if plan.problems:
@@ -133,6 +137,7 @@ def _message_write(
             segments=plan.info.segments,
             credits_held=plan.credits,
             gateway="default",
+            sender=plan.sender,
             status=MessageStatus.SENDING if immediate else MessageStatus.SCHEDULED,
             send_at=send_at,
             idempotency_key=idempotency_key[:64],
@@ -247,7 +252,7 @@ def _send_batch_for_user(
             }
         else:
             results[item.key] = message
-            rows.append((message.pk, to, None, "", message.segments))
+            rows.append((message.pk, to, None, "", message.segments, ""))
     return rows
 
 
@@ -295,13 +300,15 @@ def _enqueue_send(message_id: int, ids: list[int]) -> None:
         logger.warning("could not enqueue message %s; the outbox sweep will", message_id, exc_info=True)
 
 
-# A queued recipient to insert: message id, E.164, contact id, its own text ("" = the message's), parts.
-RecipientRow = tuple[int, str, int | None, str, int]
+# A queued recipient to insert: message id, E.164, contact id, its own text ("" = the message's),
+# parts, its sender ID ("" = the number).
+RecipientRow = tuple[int, str, int | None, str, int, str]
 
 
 def _insert_recipients(message: Message, plan: SendPlan, due: dt.datetime | None) -> list[int]:
     return _insert_recipient_rows(
-        [(message.pk, p.to, p.contact_id, p.text, plan.parts_of(p)) for p in plan.recipients], due
+        [(message.pk, p.to, p.contact_id, p.text, plan.parts_of(p), plan.sender_of(p)) for p in plan.recipients],
+        due,
     )
 
 
@@ -332,19 +339,29 @@ def _insert_recipient_rows(rows: list[RecipientRow], due: dt.datetime | None) ->
         return []
     if connection.vendor != "postgresql":
         created = Recipient.objects.bulk_create(
-            Recipient(message_id=m, to=to, contact_id=c, text=text, parts=parts, next_attempt_at=due, enqueued_at=due)
-            for m, to, c, text, parts in rows
+            Recipient(
+                message_id=m,
+                to=to,
+                contact_id=c,
+                text=text,
+                parts=parts,
+                sender=sender,
+                next_attempt_at=due,
+                enqueued_at=due,
+            )
+            for m, to, c, text, parts, sender in rows
         )
         return [row.pk for row in created]
     table = Recipient._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (message_id, "to", contact_id, text, parts, status, next_attempt_at, enqueued_at,
-                                 attempts, claim, provider_id, error_code, error_reason, updated_at)
-            SELECT t.message_id, t.phone, t.contact_id, t.text, t.parts, %s, %s, %s, 0, '', '', '', '', now()
-            FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::text[], %s::smallint[])
-                 WITH ORDINALITY AS t(message_id, phone, contact_id, text, parts, position)
+            INSERT INTO {table} (message_id, "to", contact_id, text, parts, sender, status, next_attempt_at,
+                                 enqueued_at, attempts, claim, provider_id, error_code, error_reason, updated_at)
+            SELECT t.message_id, t.phone, t.contact_id, t.text, t.parts, t.sender, %s, %s, %s, 0, '', '', '', '',
+                   now()
+            FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[], %s::text[], %s::smallint[], %s::varchar[])
+                 WITH ORDINALITY AS t(message_id, phone, contact_id, text, parts, sender, position)
             ORDER BY t.position
             RETURNING id
             """,  # noqa: S608 - the table name is ours, every value is a parameter

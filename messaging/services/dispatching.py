@@ -81,7 +81,10 @@ def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None
     for row in rows:
         by_gateway[row.message.gateway].append(row)
     for alias, group in by_gateway.items():
-        outgoing = [OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.text or row.message.text) for row in group]
+        outgoing = [
+            OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.text or row.message.text, sender=row.sender)
+            for row in group
+        ]
         results = outbox.provider_results(get_gateway(alias), outgoing, reason_max=300)
         _record_results(alias, claim, group, results, timezone.now())
         counts = Counter(result.outcome.value for result in results)

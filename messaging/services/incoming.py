@@ -142,6 +142,7 @@ def _insert_reply(incoming: IncomingSMS, now: dt.datetime) -> bool:
                 SELECT r.id, m.user_id FROM {Recipient._meta.db_table} r
                 JOIN {Message._meta.db_table} m ON m.id = r.message_id
                 WHERE r."to" = %(number)s AND r.status = ANY(%(sent)s) AND m.gateway = %(gateway)s
+                  AND r.sender = ''
                   AND r.claimed_at >= %(since)s AND r.claimed_at <= %(now)s
                 ORDER BY r.claimed_at DESC, r.id DESC
                 LIMIT 1
@@ -201,11 +202,12 @@ def reply_match(*, gateway: str, number: str, now: dt.datetime) -> Recipient | N
 
     "Handed over" is the recipient's claim (outbox.claim sets `claimed_at` just before the
     gateway is called): a scheduled SMS counts from when it went out, not when it was
-    written. The index (to, -claimed_at) makes this one short index walk."""
+    written. An SMS sent under a sender ID ("ACME") cannot have been answered: only those
+    sent from the number count. The index (to, -claimed_at) makes this one short index walk."""
     since = now - dt.timedelta(days=settings.SMS_REPLY_WINDOW)
     return (
         Recipient.objects.filter(to=number, status__in=SENT, claimed_at__gte=since, claimed_at__lte=now)
-        .filter(message__gateway=gateway)
+        .filter(message__gateway=gateway, sender="")
         .select_related("message")
         .order_by("-claimed_at", "-id")
         .first()

@@ -41,6 +41,7 @@ from accounts.selectors import (
 from .. import placeholders, segments
 from ..inbox import opted_out
 from ..models import SendingLimits
+from ..senders import sender_for, sender_id_problem
 from ..smart_encoding import gsm_friendly
 
 ALLOWED_CONTROL = {"\n", "\r"}
@@ -78,6 +79,11 @@ class PlannedRecipient:
     text: str = ""  # its own text, when placeholders made one ("" = the plan's text)
     parts: int = 0  # its own parts, with its own text
 
+    @property
+    def label(self) -> str:
+        """How pages name it: the contact's name, else the number written for reading."""
+        return self.name or format_international(self.to)
+
 
 @dataclass(frozen=True)
 class CsvRow:
@@ -110,6 +116,7 @@ class SendPlan:
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedRecipient] = field(default_factory=list)
     personalised: bool = False  # placeholders: each recipient has its own text and parts
+    sender: str = ""  # the approved sender ID picked ("" = the gateway's number)
 
     @property
     def credits(self) -> int:
@@ -123,6 +130,15 @@ class SendPlan:
 
     def text_of(self, recipient: PlannedRecipient) -> str:
         return recipient.text if self.personalised else self.text
+
+    def sender_of(self, recipient: PlannedRecipient) -> str:
+        """What this recipient is sent from: the sender ID, or "" (the number) where names are refused."""
+        return sender_for(self.sender, recipient.to)
+
+    @property
+    def number_fallback(self) -> list[PlannedRecipient]:
+        """Recipients who get the SMS from the number although a sender ID was picked."""
+        return [r for r in self.recipients if self.sender and not self.sender_of(r)]
 
     @property
     def parts_range(self) -> tuple[int, int]:
@@ -153,13 +169,15 @@ def message_plan(
     with_signature: bool = True,
     smart_encoding: bool = False,
     with_placeholders: bool = False,
+    sender: str = "",
 ) -> SendPlan:
     """Check every input and work out recipients, texts, parts and credits; writes nothing.
 
     `with_placeholders` reads `{first_name}`-style placeholders in `body` (the composer and
     the API; texts that programs write, such as the agenda, are sent as they are);
     `csv_rows` are recipients read from a CSV (their columns are placeholders);
-    `smart_encoding` rewrites look-alike characters so that texts stay GSM-7.
+    `smart_encoding` rewrites look-alike characters so that texts stay GSM-7;
+    `sender` names an approved sender ID of the user (or their organisation).
     """
     text = compose_text(body=body, user=user, with_signature=with_signature)
     if smart_encoding:
@@ -168,6 +186,10 @@ def message_plan(
     template = placeholders.parse(body[:COUNTED_CHARACTERS] if with_placeholders else "")
     if not template.slots:
         plan.problems += body_problems(body, text, plan.info)
+    if sender and (problem := sender_problem(user, sender)):
+        plan.problems.append(Problem("sender", sender[:60], problem))
+    elif sender:
+        plan.sender = sender
     limits = limits_for(user)
     found: dict[str, PlannedRecipient] = {}
 
@@ -270,6 +292,20 @@ def skip_opted_out(plan: SendPlan, gateway: str = "default") -> None:
         if r.to in stopped
     ]
     plan.recipients = [r for r in plan.recipients if r.to not in stopped]
+
+
+def sender_problem(user: User, name: str) -> str:
+    """Why `user` may not send as `name` ("" when they may): its form, then its approval."""
+    from ..selectors import sender_ids_usable
+
+    if problem := sender_id_problem(name):
+        return problem
+    if name not in sender_ids_usable(user=user):
+        return _(
+            "“%(name)s” is not a sender ID approved for you: pick one listed in Settings → Sender IDs, "
+            "or send from the number."
+        ) % {"name": name}
+    return ""
 
 
 # How many recipients a refusal names before "and N more".

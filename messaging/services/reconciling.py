@@ -66,6 +66,7 @@ def recipients_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
                 text=row.message.text,
                 provider_id=row.provider_id,
                 since=row.claimed_at or row.message.created_at,
+                sender=row.sender,
             )
             for row in rows
         ]

@@ -388,6 +388,10 @@ SMS_OPTOUT_START_TEXT = env(
     "SMS_OPTOUT_START_TEXT", default="You will get SMS from this number again. Reply STOP to stop them."
 )
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])  # ISO codes; empty: every country
+# Countries whose carriers refuse alphanumeric senders ("ACME"): recipients there get the SMS
+# from the gateway's number instead (messaging/senders.py). Twilio and Telnyx document the
+# United States and Canada: https://www.twilio.com/docs/glossary/what-alphanumeric-sender-id
+SMS_ALPHANUMERIC_SENDER_REFUSED_COUNTRIES = env.list("SMS_ALPHANUMERIC_SENDER_REFUSED_COUNTRIES", default=["US", "CA"])
 
 # The Messages tool (one message by email, SMS and fax). Email copies go through
 # EMAIL_GATEWAYS (Django's email backend, EMAIL_URL); fax copies through FAX_GATEWAYS,

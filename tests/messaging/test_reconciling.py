@@ -104,3 +104,18 @@ def test_two_unknown_sends_of_the_same_text_to_one_number_take_one_twilio_messag
     ids = {m.recipients.get().provider_id for m in (first, second)}
     assert ids == set(fake.messages)
     assert third.recipients.get().status == RecipientStatus.UNKNOWN
+
+
+def test_an_sms_sent_under_a_sender_id_is_found_by_that_name(fake, sender, run_on_commit, settings):
+    """Twilio lists messages by From: one sent as "ACME" is asked about as "ACME", not as our number."""
+    from messaging.services.senders import sender_id_decide, sender_id_request
+    from tests.factories import UserFactory
+
+    asked = sender_id_request(user=sender, name="ACME", now=timezone.now())
+    sender_id_decide(sender_id=asked, approve=True, by=UserFactory(is_staff=True), now=timezone.now())
+    fake.outcomes[TAKEN] = "taken"
+    message = run_on_commit(message_send, user=sender, body="Hello", to=[TAKEN], sender="ACME")
+    row = message.recipients.get()
+    assert (row.status, fake.messages[next(iter(fake.messages))]["from"]) == (RecipientStatus.UNKNOWN, "ACME")
+    soon = row.claimed_at + dt.timedelta(seconds=settings.SMS_RECONCILE_AFTER + 1)
+    assert recipients_reconcile(now=soon) == {"asked": 1, "accepted": 1, "failed": 0, "unknown": 0}

@@ -108,3 +108,38 @@ def test_forged_callbacks_are_refused(fake_twilio, sender, run_on_commit, client
 def test_a_missing_credential_is_a_clear_error_at_start_up():
     with pytest.raises(ImproperlyConfigured, match="needs AUTH_TOKEN, FROM: set TWILIO_AUTH_TOKEN, TWILIO_FROM"):
         TwilioGateway("default", {"ACCOUNT_SID": SID})
+
+
+def test_an_approved_sender_id_goes_to_twilio_as_from_and_us_numbers_get_the_number(fake_twilio, sender, run_on_commit):
+    from django.utils import timezone
+
+    from messaging.services.senders import sender_id_decide, sender_id_request
+    from tests.factories import UserFactory
+
+    asked = sender_id_request(user=sender, name="ACME", now=timezone.now())
+    staff = UserFactory(username="root", is_staff=True)
+    sender_id_decide(sender_id=asked, approve=True, by=staff, now=timezone.now())
+    message = run_on_commit(message_send, user=sender, body="Sale", to=["+32475123456", "+12025550123"], sender="ACME")
+    assert {r.status for r in message.recipients.all()} == {RecipientStatus.ACCEPTED}
+    # What the fake Twilio received from the SDK: the name for Belgium, our number for the US.
+    assert {r["To"]: r["From"] for r in fake_twilio.requests} == {
+        "+32475123456": "ACME",
+        "+12025550123": "+3228880000",
+    }
+
+
+def test_with_a_messaging_service_the_sender_id_is_sent_beside_it(settings, sender, run_on_commit):
+    """Twilio takes MessagingServiceSid "instead of or in addition to a specific From" (error 21603's page)."""
+    from django.utils import timezone
+
+    from messaging.services.senders import sender_id_decide, sender_id_request
+    from tests.factories import UserFactory
+
+    asked = sender_id_request(user=sender, name="ACME", now=timezone.now())
+    sender_id_decide(sender_id=asked, approve=True, by=UserFactory(is_staff=True), now=timezone.now())
+    with FakeTwilio() as fake:
+        use_twilio(settings, fake.url)
+        settings.SMS_GATEWAYS["default"]["OPTIONS"]["FROM"] = "MG" + "2" * 32
+        run_on_commit(message_send, user=sender, body="Sale", to=["+32475123456", "+12025550123"], sender="ACME")
+    sent = {r["To"]: (r.get("MessagingServiceSid"), r.get("From")) for r in fake.requests}
+    assert sent == {"+32475123456": ("MG" + "2" * 32, "ACME"), "+12025550123": ("MG" + "2" * 32, None)}

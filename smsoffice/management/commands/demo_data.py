@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import (
@@ -15,6 +16,7 @@ from accounts.services import (
     user_create,
 )
 from credits.services import account_for, credit_pack_ensure, credits_grant, plan_ensure
+from messaging.services.senders import sender_id_decide, sender_id_request
 
 DEMO_USERNAME = "demo"
 # A development account on a developer's own machine, created only in an empty database.
@@ -75,3 +77,7 @@ class Command(BaseCommand):
         customers = contact_list_save(name="Customers", group=team)
         list_member_add_contact(contact_list=customers, contact=ann)
         list_member_add_address(contact_list=customers, entry="+33 6 12 34 56 78", default_region="BE")
+        # A sender ID to pick in the composer (the demo user is also the administrator who approves it).
+        now = timezone.now()
+        sender_id = sender_id_request(user=demo, name="SMS Office", now=now)
+        sender_id_decide(sender_id=sender_id, approve=True, by=demo, now=now)
