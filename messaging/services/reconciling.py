@@ -63,7 +63,7 @@ def recipients_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
             Unsettled(
                 recipient_id=row.pk,
                 to=row.to,
-                text=row.message.text,
+                text=row.text or row.message.text,  # its own text when placeholders made one
                 provider_id=row.provider_id,
                 since=row.claimed_at or row.message.created_at,
                 sender=row.sender,

@@ -203,6 +203,16 @@ class FakeTwilio:
             counts[int(moment - first)] += 1
         return counts
 
+    def most_in_any(self, seconds: float) -> int:
+        """The most creates that arrived within any `seconds`-long window."""
+        moments = sorted(self.arrivals)
+        most, start = 0, 0
+        for end, moment in enumerate(moments):
+            while moment - moments[start] >= seconds:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
     def __enter__(self) -> "FakeTwilio":
         self._thread.start()
         return self

@@ -192,9 +192,13 @@ def test_four_workers_together_keep_the_gateway_rate(rich_sender):
         message = message_send(user=rich_sender, body="Shared rate", to=numbers)
         wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists(), timeout=120)
     assert max(Counter(r["To"] for r in fake.requests).values()) == 1
-    per_second = fake.per_second()
-    assert max(per_second) <= rate + burst, per_second
-    assert len(per_second) >= 360 // (rate + burst)  # it did take the time the rate asks
+    # The bucket grants at most burst + rate x T tokens in any T seconds. Arrivals at the fake
+    # add each request's way there, which on a loaded 2-core machine varies by up to ~250 ms
+    # (a worker granted a token late in one second sends early in the next): judged over
+    # 3-second windows with that allowance. Per-worker buckets would let 4 x 40 a second through.
+    window, way_there = 3, 0.25
+    assert fake.most_in_any(window) <= burst + rate * (window + way_there), fake.per_second()
+    assert len(fake.per_second()) >= 360 // (rate + burst)  # it did take the time the rate asks
     assert message.recipients.filter(status=RecipientStatus.ACCEPTED).count() == 360
     settled_once(message, rich_sender)
 

@@ -119,3 +119,25 @@ def test_an_sms_sent_under_a_sender_id_is_found_by_that_name(fake, sender, run_o
     assert (row.status, fake.messages[next(iter(fake.messages))]["from"]) == (RecipientStatus.UNKNOWN, "ACME")
     soon = row.claimed_at + dt.timedelta(seconds=settings.SMS_RECONCILE_AFTER + 1)
     assert recipients_reconcile(now=soon) == {"asked": 1, "accepted": 1, "failed": 0, "unknown": 0}
+
+
+def test_a_personalised_sms_is_found_by_its_own_text(fake, sender, run_on_commit, settings):
+    """With placeholders each recipient got its own text: Twilio is asked about that text,
+    not the message's template (which no message at Twilio ever had)."""
+    from messaging.services.planning import CsvRow
+
+    fake.outcomes[TAKEN] = "taken"
+    message = run_on_commit(
+        message_send,
+        user=sender,
+        body="See you in {city}",
+        csv_rows=[CsvRow(to=TAKEN, line=2, values={"city": "Ghent"})],
+        with_placeholders=True,
+        with_signature=False,
+    )
+    row = message.recipients.get()
+    assert row.status == RecipientStatus.UNKNOWN
+    assert fake.messages[next(iter(fake.messages))]["body"] == "See you in Ghent"
+    soon = row.claimed_at + dt.timedelta(seconds=settings.SMS_RECONCILE_AFTER + 1)
+    assert recipients_reconcile(now=soon) == {"asked": 1, "accepted": 1, "failed": 0, "unknown": 0}
+    assert credit(sender) == (19, 0)  # captured: it was sent
