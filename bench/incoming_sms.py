@@ -2,9 +2,10 @@
 served by gunicorn as in production, sent by concurrent clients as a provider does.
 
 Seeds a throw-away PostgreSQL database with 10,000 sent SMS (100 users x the same 100
-numbers), starts gunicorn on the production settings (smsoffice/gunicorn_conf.py: gevent
-workers; the Twilio gateway from the environment, as an installation configures it) and
-posts, over HTTP with INCOMING_CONCURRENCY connections at once, in one run:
+numbers), starts a Redis of its own and gunicorn on the production settings
+(smsoffice/gunicorn_conf.py: gevent workers, pooled database connections; the Twilio
+gateway from the environment, as an installation configures it) and posts, over HTTP
+with INCOMING_CONCURRENCY connections at once, in one run:
 - the baseline: 10,000 bare webhook requests (same server, middleware, gateway lookup and
   signature check; bench/incoming_urls.py) that store nothing;
 - a second baseline: the same requests, each SMS stored (one INSERT, committed), not routed;
@@ -15,7 +16,8 @@ machine falls on all three alike. (Users are told later, by the sweep: not in th
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/smsoffice_bench .venv/bin/python bench/incoming_sms.py
 Options from the environment: INCOMING_CONCURRENCY (20), GUNICORN_WORKERS (3, the Dockerfile's),
-INCOMING_COUNT (10000).
+INCOMING_COUNT (10000); DATABASE_POOL_SIZE=0 serves without the workers' connection pool
+(a PostgreSQL session opened per request, as before it: storing was then 3x the bare request).
 """
 
 import asyncio
@@ -38,6 +40,7 @@ from credits.models import Plan
 from messaging.models import IncomingSMS, Recipient, RecipientStatus
 from messaging.services.accepting import message_send
 from tests.factories import UserFactory
+from tests.workers import RedisServer
 
 COUNT = int(os.environ.get("INCOMING_COUNT", 10_000))
 USERS = 100
@@ -45,7 +48,6 @@ CONCURRENCY = int(os.environ.get("INCOMING_CONCURRENCY", 20))
 WORKERS = int(os.environ.get("GUNICORN_WORKERS", 3))
 BLOCK = 1_000
 PORT = 8766
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
 TOKEN = secrets.token_hex(16)  # the Twilio auth token the server checks signatures with
 OUR_NUMBER = "+3228880000"
 PATHS = {
@@ -70,7 +72,7 @@ def seed() -> list[str]:
     return numbers
 
 
-def server_environment(folder: str) -> dict:
+def server_environment(folder: str, redis_url: str) -> dict:
     db = connection.settings_dict
     return {
         **os.environ,
@@ -82,7 +84,7 @@ def server_environment(folder: str) -> dict:
         "MAILBOX_PASSWORD_KEYS": "dGVzdC1vbmx5LW1haWxib3gta2V5LTMyLWJ5dGVzISE=",
         "METRICS_TOKEN": secrets.token_urlsafe(),
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,  # cache and broker: a Redis of the run's own
         "PROMETHEUS_MULTIPROC_DIR": str(Path(folder) / "metrics"),
         "SMS_GATEWAY": "twilio",
         "TWILIO_ACCOUNT_SID": "AC" + "3" * 32,
@@ -185,13 +187,16 @@ def main() -> None:
         numbers = seed()
         connection.close()  # gunicorn's workers need the connections
         log_path = Path(folder) / "gunicorn.log"
+        redis = RedisServer()
+        redis.start()
         with log_path.open("w") as log:
-            server = start_gunicorn(server_environment(folder), log)
+            server = start_gunicorn(server_environment(folder, redis.url), log)
             try:
                 totals = asyncio.run(measure(numbers))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
+                redis.stop()
         stored = IncomingSMS.objects.filter(gateway="default").count()
         matched = IncomingSMS.objects.filter(gateway="default", user__isnull=False).count()
         assert stored == matched == COUNT, (stored, matched, log_path.read_text()[-2000:])
