@@ -34,9 +34,12 @@ import tempfile
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "smsoffice-prometheus"))
 
 worker_class = "gevent"
-# Open connections a worker keeps (slow ones included). Each request in flight holds a
-# database connection (CONN_MAX_AGE = 0), so workers x this bounds those as well.
+# Open connections a worker keeps (slow ones included).
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+# Each worker borrows PostgreSQL connections from a pool of its own (settings: DATABASE_POOL_SIZE)
+# for the time of a request: no session opened per request, and workers x this many at most
+# (a request in flight beyond that waits for one), whatever the number of clients.
+os.environ.setdefault("DATABASE_POOL_SIZE", "10")
 # Each worker imports Django itself, after gevent has patched it (see above).
 preload_app = False
 

@@ -170,6 +170,29 @@ def test_clients_that_send_their_headers_slowly_do_not_hold_up_the_others(tmp_pa
     assert timings["/readyz"][0] == 200 and timings["/readyz"][1] < 1, timings
 
 
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_workers_do_not_open_a_database_session_per_request(tmp_path):
+    """40 requests that read the database (/readyz) through two gunicorn workers: each worker
+    keeps its PostgreSQL connections in a pool, so a request does not wait for a new session
+    (a fork on the server, the authentication) and PostgreSQL sees a handful, not 40."""
+    with gunicorn_server(tmp_path, workers=2) as base:
+        before = _sessions_opened()
+        with requests.Session() as http:
+            for _ in range(40):
+                http.get(f"{base}/readyz", timeout=5).raise_for_status()
+        # PostgreSQL counts a session when it starts; a backend reports it by the time it ends.
+        time.sleep(1.5)
+        opened = _sessions_opened() - before
+    assert opened <= 6, f"{opened} PostgreSQL sessions opened for 40 requests"
+
+
+def _sessions_opened() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def _answers(url: str) -> bool:
     try:
         requests.get(url, timeout=1)

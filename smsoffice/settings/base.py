@@ -98,6 +98,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web and worker write to the same file: take the write lock at BEGIN and wait
     # for it, instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+# A web server process keeps its PostgreSQL connections in a pool (psycopg_pool, Django's
+# "pool" option) of at most DATABASE_POOL_SIZE: a request borrows one and gives it back,
+# instead of opening a session (a fork on the server, the authentication: several ms,
+# more than the query of a webhook) and closing it. smsoffice/gunicorn_conf.py sets it for
+# gunicorn's workers; 0 (the default: Celery, manage.py, tests) opens one per thread as before.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DATABASE_POOL_SIZE),
+        "max_size": DATABASE_POOL_SIZE,
+        # All busy: a request waits this long for one, then fails (500) rather than queue forever.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
