@@ -178,6 +178,26 @@ def test_a_provider_100_ms_away_gets_many_requests_at_once_and_each_answer_reach
     settled_once(message, rich_sender)
 
 
+def test_a_large_sends_chunks_are_shared_by_every_worker(rich_sender):
+    """A large send is split by a worker (fan-out); its chunks go through the broker to all
+    workers, not run one after the other in the worker that split it."""
+    numbers = [f"+3247{n:07d}" for n in range(600)]
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(
+            TWILIO_BASE_URL=fake.url, TWILIO_MAX_IN_FLIGHT="20", TWILIO_RATE="0", SMS_CHUNK_SIZE="100"
+        ) as env,
+    ):
+        fake.delay = 0.1
+        env["start_worker"]()
+        env["start_worker"]()
+        message = message_send(user=rich_sender, body="Fan out", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+        assert fake.most_in_flight > 20  # more than one worker's MAX_IN_FLIGHT at once
+    assert sorted(fake.accepted) == numbers  # each once
+    settled_once(message, rich_sender)
+
+
 def test_four_workers_together_keep_the_gateway_rate(rich_sender):
     rate, burst = 40, 4
     numbers = [f"+3247{n:07d}" for n in range(360)]
