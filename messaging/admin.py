@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.phones import PhoneNumberError, parse_number
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .display import text_shown
 from .models import (
@@ -21,6 +21,7 @@ from .models import (
     OptOut,
     OptOutChange,
     Recipient,
+    RecipientEvent,
     SenderId,
     SendingLimits,
 )
@@ -72,6 +73,14 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         messages.success(request, _("%(count)s scheduled sends canceled.") % {"count": done})
 
 
+class RecipientEventInline(ReadOnlyInline):
+    """The recipient's history: why reconciliation settled an unknown outcome as it did."""
+
+    model = RecipientEvent
+    fields = ("at", "status_from", "status_to", "source", "reason")
+    readonly_fields = fields
+
+
 @admin.register(Recipient)
 class RecipientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "to", "status", "message", "attempts", "provider_id", "error_reason", "updated_at")
@@ -80,6 +89,7 @@ class RecipientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("to", "provider_id", "message__user__username")
     raw_id_fields = ("message", "contact")
     show_full_result_count = False
+    inlines = [RecipientEventInline]
 
 
 @admin.register(SendingLimits)

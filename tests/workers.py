@@ -85,7 +85,9 @@ def worker_environment(**extra_env: str):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": redis.url,
         "CELERY_RESULT_BACKEND": redis.url,
-        # Tasks a worker enqueues itself (a large send's chunks) stay on this test's queue.
+        # Tasks a worker enqueues itself (a large send's chunks) go through the broker, not
+        # run inline in that worker, and stay on this test's queue.
+        "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         **extra_env,
     }

@@ -25,6 +25,7 @@ locmem, console, email and fax gateways have no limit unless their OPTIONS set o
 """
 
 import asyncio
+import concurrent.futures
 import logging
 import math
 import os
@@ -398,18 +399,27 @@ class Flow:
         return results
 
     def send_each(self, send_one: Callable[[Any], Coroutine[Any, Any, SendResult]], items: list) -> list[SendResult]:
-        """A gateway that takes one item a request: MAX_IN_FLIGHT requests open at once,
-        each at its token's time; results in the items' order.
+        """`send_each_started`, waited for."""
+        return self.send_each_started(send_one, items).result()
 
-        Tokens are reserved a lease at a time (BURST of them, or MAX_IN_FLIGHT without a
-        RATE), each given its own moment within the lease, so that Redis is asked once
-        a lease and not once a message; what this call sees itself (a Retry-After, the
-        circuit opening) holds back the rest of the chunk at once.
+    def send_each_started(
+        self, send_one: Callable[[Any], Coroutine[Any, Any, SendResult]], items: list
+    ) -> concurrent.futures.Future:
+        """A gateway that takes one item a request: the requests start now on this
+        process's event loop and the future gives their results in the items' order.
+
+        At most MAX_IN_FLIGHT requests are open at once in this process, however many
+        calls run together (the outbox engine starts a chunk's sends while it records
+        the chunk before: outbox.dispatch), each at its token's time. Tokens are reserved
+        a lease at a time (BURST of them, or MAX_IN_FLIGHT without a RATE), each given
+        its own moment within the lease, so that Redis is asked once a lease and not
+        once a message; what this call sees itself (a Retry-After, the circuit opening)
+        holds back the rest of its items at once.
         """
 
         async def run() -> list[SendResult]:
             loop = asyncio.get_running_loop()
-            slots = asyncio.Semaphore(self.max_in_flight)
+            slots = self._slots()
             lease: deque[float] = deque()  # loop times at which reserved tokens may be used
             lock = asyncio.Lock()
             state: dict[str, Any] = {"stop": None, "failures": 0, "pending": len(items)}
@@ -457,16 +467,26 @@ class Flow:
 
             return list(await asyncio.gather(*(one(item) for item in items)))
 
-        return run_async(run())
+        return start_async(run())
+
+    def _slots(self) -> asyncio.Semaphore:
+        """The requests this process may open at once to the gateway: one semaphore for
+        every call, made on (and only used from) the process's event loop."""
+        key = (os.getpid(), self.channel, self.alias, self.max_in_flight)
+        if key not in _slots:
+            _slots[key] = asyncio.Semaphore(self.max_in_flight)
+        return _slots[key]
 
 
 _loop: tuple[int, asyncio.AbstractEventLoop] | None = None
 _loop_lock = threading.Lock()
+_slots: dict[tuple, asyncio.Semaphore] = {}  # (pid, channel, alias, MAX_IN_FLIGHT) -> open requests
 
 
-def run_async(coroutine: Coroutine):
-    """Run `coroutine` on this process's event loop (a daemon thread, started on first use
-    and again after a fork), so that async clients keep their connections between chunks."""
+def start_async(coroutine: Coroutine) -> concurrent.futures.Future:
+    """Start `coroutine` on this process's event loop (a daemon thread, started on first
+    use and again after a fork), so that async clients keep their connections between
+    chunks; the caller goes on, and waits for the future when it needs the result."""
     global _loop
     with _loop_lock:
         if _loop is None or _loop[0] != os.getpid():
@@ -474,7 +494,12 @@ def run_async(coroutine: Coroutine):
             threading.Thread(target=loop.run_forever, name="gateway-io", daemon=True).start()
             _loop = (os.getpid(), loop)
         loop = _loop[1]
-    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+    return asyncio.run_coroutine_threadsafe(coroutine, loop)
+
+
+def run_async(coroutine: Coroutine):
+    """Run `coroutine` on this process's event loop and wait for its result."""
+    return start_async(coroutine).result()
 
 
 def flows_state() -> list[FlowState]:

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ from .. import segments
 from ..inbox import opted_out
 from ..limits import SMS_PER_DAY, daily_limit, daily_limit_problems, daily_used
 from ..models import Message, MessageStatus, Recipient, RecipientStatus
-from .dispatching import enqueue_dispatch
+from .dispatching import RECIPIENTS, enqueue_dispatch
 from .planning import (
     OPTED_OUT,
     CsvRow,
@@ -289,7 +288,7 @@ def message_cancel(*, message: Message, now: dt.datetime | None = None) -> Messa
 
 def _enqueue_send(message_id: int, ids: list[int]) -> None:
     """After commit: a small send goes straight to a worker; a large one is split by a worker."""
-    if len(ids) <= settings.SMS_CHUNK_SIZE:
+    if len(ids) <= RECIPIENTS.task_size():
         enqueue_dispatch(ids)
         return
     from ..tasks import fan_out

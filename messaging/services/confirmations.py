@@ -12,6 +12,7 @@ worker that dies leaves it `unknown`; the sweep re-enqueues lost tasks and retri
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future
 
 from django.conf import settings
 from django.db import transaction
@@ -46,19 +47,25 @@ def enqueue_confirmations(ids: Sequence[int]) -> None:
 
 
 def confirmations_dispatch(*, ids: Sequence[int], now: dt.datetime | None = None) -> int:
-    """Claim the queued confirmations among `ids`, send them, record the results. Returns how many were claimed."""
-    now = now or timezone.now()
-    claim, claimed = outbox.claim(CONFIRMATIONS, ids, now=now)
-    if not claimed:
-        return 0
-    rows = list(Confirmation.objects.filter(claim=claim))
+    """Claim the queued confirmations among `ids`, send them, record the results, a chunk at
+    a time (outbox.dispatch). Returns how many were claimed."""
+    return outbox.dispatch(CONFIRMATIONS, ids, now=now, start=_start_sends, finish=_finish_sends)
+
+
+def _start_sends(claim: str) -> list[tuple[list[Confirmation], Future]]:
     by_gateway: dict[str, list[Confirmation]] = defaultdict(list)
-    for row in rows:
+    for row in Confirmation.objects.filter(claim=claim):
         by_gateway[row.gateway].append(row)
+    sends = []
     for alias, group in by_gateway.items():
         # OutgoingSMS.recipient_id names the row to the gateway (locmem uses it for its fake ids).
         outgoing = [OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.text) for row in group]
-        results = outbox.provider_results(get_gateway(alias), outgoing, reason_max=300)
+        sends.append((group, outbox.provider_results_started(get_gateway(alias), outgoing, reason_max=300)))
+    return sends
+
+
+def _finish_sends(claim: str, sends: list[tuple[list[Confirmation], Future]]) -> None:
+    for group, started in sends:
+        results = started.result()
         with transaction.atomic():
             outbox.record(CONFIRMATIONS, claim, zip(group, results, strict=True), now=timezone.now())
-    return len(rows)

@@ -1,7 +1,8 @@
 """Dispatching: queued recipients handed to their gateway, at most once.
 
-    recipients_dispatch()   claim (SKIP LOCKED) and commit, send_many, record the results
-                            with the credit capture/release                  [one transaction]
+    recipients_dispatch()   chunk by chunk (outbox.dispatch): claim (SKIP LOCKED) and
+                            commit, start the provider calls, record the chunk before with
+                            its credit capture/release                 [one transaction a chunk]
 
 At most once to the gateway: a row is claimed (status `submitting`) in a committed
 transaction before the gateway is called, and only a `queued` row can be claimed.
@@ -13,6 +14,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future
 
 from django.conf import settings
 from django.db import transaction
@@ -46,6 +48,7 @@ RECIPIENTS = outbox.Outbox(
     backoff_cap=900,
     lost_reason=gettext_lazy("The worker stopped while sending: check with the provider before sending again."),
     result_fields=("provider_id",),
+    chunks_per_task=lambda: settings.SMS_TASK_CHUNKS,
 )
 
 
@@ -66,26 +69,39 @@ def message_fan_out(*, message_id: int) -> int:
 
 
 def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None = None) -> int:
-    """Claim the still-queued rows among `recipient_ids`, send them, record the results.
+    """Claim the still-queued rows among `recipient_ids`, send them, record the results,
+    a chunk at a time, the next chunk's sends overlapping this one's recording
+    (outbox.dispatch).
 
     Returns how many were claimed. Safe to run twice for the same ids: a row is
     claimed by one worker only.
     """
-    now = now or timezone.now()
-    claim, ids = outbox.claim(RECIPIENTS, recipient_ids, now=now)
-    # Committed: from here on these rows are never sent again automatically.
-    if not ids:
-        return 0
+    return outbox.dispatch(RECIPIENTS, recipient_ids, now=now, start=_start_sends, finish=_finish_sends)
+
+
+Sends = list[tuple[str, list[Recipient], Future]]  # gateway alias, its claimed rows, their results to come
+
+
+def _start_sends(claim: str) -> Sends:
+    """The claimed rows, grouped by gateway, each group's provider calls started."""
     rows = list(Recipient.objects.filter(claim=claim).select_related("message"))
     by_gateway: dict[str, list[Recipient]] = defaultdict(list)
     for row in rows:
         by_gateway[row.message.gateway].append(row)
+    sends = []
     for alias, group in by_gateway.items():
         outgoing = [
             OutgoingSMS(recipient_id=row.pk, to=row.to, text=row.text or row.message.text, sender=row.sender)
             for row in group
         ]
-        results = outbox.provider_results(get_gateway(alias), outgoing, reason_max=300)
+        sends.append((alias, group, outbox.provider_results_started(get_gateway(alias), outgoing, reason_max=300)))
+    return sends
+
+
+def _finish_sends(claim: str, sends: Sends) -> None:
+    """Each group's results, once they are all in, recorded with their credit."""
+    for alias, group, started in sends:
+        results = started.result()
         _record_results(alias, claim, group, results, timezone.now())
         counts = Counter(result.outcome.value for result in results)
         logger.info(
@@ -95,7 +111,6 @@ def recipients_dispatch(*, recipient_ids: Sequence[int], now: dt.datetime | None
             ",".join(str(m) for m in sorted({row.message_id for row in group})),
             ", ".join(f"{outcome} {count}" for outcome, count in sorted(counts.items())),
         )
-    return len(rows)
 
 
 def _record_results(alias: str, claim: str, rows: list[Recipient], results: list[SendResult], now: dt.datetime):

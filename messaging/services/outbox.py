@@ -1,6 +1,8 @@
 """The outbox engine: every row that waits to be handed to a provider goes through here,
 SMS recipients (dispatching.py) and the Messages tool's email and fax copies alike.
 
+    dispatch()          claim, send and record some ids chunk by chunk, the next chunk's
+                        provider calls in flight while the chunk before is recorded
     claim()             the due rows among some ids, claimed (SKIP LOCKED) and committed
                         before anything is handed over: at most once
     provider_results()  call a provider for a claimed chunk through its flow control
@@ -21,9 +23,12 @@ limits in an `Outbox` (its model has `status`, `claim`, `claimed_at`, `attempts`
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -37,6 +42,12 @@ from core.db import bulk_update
 from ..gateways.base import BaseGateway, GatewayPermanentError, GatewayTransientError, Outcome, SendResult
 
 logger = logging.getLogger("smsoffice.outbox")
+S = TypeVar("S")  # what a dispatch's `start` hands to its `finish`
+
+
+def task_budget() -> float:
+    """Seconds a dispatch keeps claiming new chunks: a third of the task's soft time limit."""
+    return settings.CELERY_TASK_SOFT_TIME_LIMIT / 3
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,17 @@ class Outbox:
     failed: str
     unknown: str
     task: str  # dotted path of the Celery task that takes a list of ids
-    chunk_size: Callable[[], int]  # ids per task (a setting, read when used)
+    chunk_size: Callable[[], int]  # rows claimed, sent and recorded together (a setting, read when used)
     max_attempts: Callable[[models.Model], int]  # tries of a row before a transient error fails it
     backoff_first: int  # seconds before the first retry; doubles with each attempt
     backoff_cap: int  # seconds: the longest wait
     lost_reason: Promise  # what a row whose worker died says
     result_fields: tuple[str, ...]  # what record() writes, besides the engine's own
+    chunks_per_task: Callable[[], int] = lambda: 1  # chunks a task dispatches one after the other
+
+    def task_size(self) -> int:
+        """Ids a task takes."""
+        return self.chunk_size() * max(1, self.chunks_per_task())
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait before the next try, after `attempts` tries."""
@@ -94,6 +110,62 @@ def claim(outbox: Outbox, ids: Sequence[int], *, now: dt.datetime) -> tuple[str,
             status=outbox.claimed, claim=token, claimed_at=now, attempts=F("attempts") + 1
         )
     return token, claimed
+
+
+def dispatch(
+    outbox: Outbox,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime | None,
+    start: Callable[[str], S],
+    finish: Callable[[str, S], None],
+) -> int:
+    """Claim, send and record the rows among `ids`, a chunk (`chunk_size`) at a time, with
+    the provider calls of one chunk overlapping the recording of the chunk before.
+
+    For each chunk: claim() and commit; `start(token)` reads the claimed rows and starts
+    the provider calls (provider_results_started), returning what `finish` needs; then
+    the chunk before is finished: `finish(token, sending)` waits for its results and
+    records them (record(), with the caller's bookkeeping) in its own transaction. So the
+    requests of chunk k+1 are in flight while chunk k is written, and the provider never
+    waits for our database at a chunk boundary, yet every claim is committed before its
+    chunk's first call, chunks are recorded in order, and when this returns every chunk
+    it claimed is recorded. A failure while recording still finishes the chunk already
+    started (its calls are under way), then is raised. Returns how many rows were claimed.
+    """
+    size, started = outbox.chunk_size(), time.monotonic()
+    claimed, pending = 0, None
+    try:
+        for first in range(0, len(ids), size):
+            if first and time.monotonic() - started > task_budget():
+                # A slow provider or a low RATE: the rest goes back to the queue as a new
+                # task rather than running into the task's time limit.
+                enqueue(outbox, ids[first:])
+                break
+            token, rows = claim(outbox, ids[first : first + size], now=now or timezone.now())
+            # Committed: from here on these rows are never sent again automatically.
+            if not rows:
+                continue
+            claimed += len(rows)
+            previous, pending = pending, (token, start(token))
+            if previous is not None:
+                finish(*previous)
+    finally:
+        if pending is not None:
+            finish(*pending)
+    return claimed
+
+
+def provider_results_started(gateway: BaseGateway, items: list, *, reason_max: int) -> Future:
+    """provider_results(), started: a gateway that takes one item a request (Twilio)
+    sends on the process's event loop while the caller goes on; a batch gateway is
+    called now. The future gives the results."""
+    send_one = getattr(gateway, "send_one_async", None)
+    if items and send_one is not None:
+        return gateway.flow.send_each_started(send_one, items)
+    done: Future = Future()
+    done.set_result(provider_results(gateway, items, reason_max=reason_max))
+    return done
 
 
 def provider_results(gateway: BaseGateway, items: list, *, reason_max: int) -> list[SendResult]:
@@ -173,8 +245,8 @@ def record(
 
 
 def enqueue(outbox: Outbox, ids: Sequence[int]) -> None:
-    """Hand chunks of ids to the workers. A broker failure loses nothing: the sweep retries."""
-    size = outbox.chunk_size()
+    """Hand tasks of ids to the workers. A broker failure loses nothing: the sweep retries."""
+    size = outbox.task_size()
     task = import_string(outbox.task)
     try:
         for start in range(0, len(ids), size):

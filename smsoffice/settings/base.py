@@ -374,7 +374,11 @@ _GATEWAY_BACKENDS = {
     ),
 }
 SMS_GATEWAYS = {"default": {"BACKEND": _GATEWAY_BACKENDS[SMS_GATEWAY][0], "OPTIONS": _GATEWAY_BACKENDS[SMS_GATEWAY][1]}}
-SMS_CHUNK_SIZE = env.int("SMS_CHUNK_SIZE", default=200)  # recipients per dispatch task and send_many call
+# Recipients claimed, handed to the gateway and recorded together (one send_many call, one
+# transaction); a dispatch task takes SMS_TASK_CHUNKS of them and keeps the next chunk's
+# requests in flight while it records the chunk before (messaging.services.outbox.dispatch).
+SMS_CHUNK_SIZE = env.int("SMS_CHUNK_SIZE", default=200)
+SMS_TASK_CHUNKS = env.int("SMS_TASK_CHUNKS", default=5)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)  # transient errors, then failed
 SMS_CLAIM_TIMEOUT = env.int("SMS_CLAIM_TIMEOUT", default=600)  # seconds before a claimed row is `unknown`
 SMS_OUTBOX_GRACE = env.int("SMS_OUTBOX_GRACE", default=60)  # seconds before a queued row's task counts as lost

@@ -14,8 +14,10 @@ if not env("EMAIL_URL", default=""):
 if not env("FAX_GATEWAY", default=""):
     FAX_GATEWAYS = {"default": {"BACKEND": "messaging.gateways.locmem.LocmemGateway", "OPTIONS": {}}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process unless a test starts a real worker (tests/workers.py): a worker
+# publishes what it enqueues itself (a large send's chunks) to the broker, as in production,
+# so that every worker takes its share (CELERY_TASK_ALWAYS_EAGER=false in its environment).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PAYMENT_ADAPTER = "credits.payments.TestPaymentAdapter"
 
 VAR_DIR.mkdir(exist_ok=True)

@@ -6,6 +6,7 @@ broker) and its own worker process consuming a queue of its own.
 """
 
 import datetime as dt
+import itertools
 import signal
 from collections import Counter
 
@@ -176,6 +177,75 @@ def test_a_provider_100_ms_away_gets_many_requests_at_once_and_each_answer_reach
     accepted = dict(message.recipients.filter(status=RecipientStatus.ACCEPTED).values_list("to", "provider_id"))
     assert accepted == {m["to"]: sid for sid, m in fake.messages.items()}
     settled_once(message, rich_sender)
+
+
+def test_a_large_sends_chunks_are_shared_by_every_worker(rich_sender, settings):
+    """A large send is split by a worker (fan-out); its chunks go through the broker to all
+    workers, not run one after the other in the worker that split it."""
+    numbers = [f"+3247{n:07d}" for n in range(600)]
+    settings.SMS_CHUNK_SIZE, settings.SMS_TASK_CHUNKS = 100, 1  # this process splits the send too
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(
+            TWILIO_BASE_URL=fake.url,
+            TWILIO_MAX_IN_FLIGHT="20",
+            TWILIO_RATE="0",
+            SMS_CHUNK_SIZE="100",
+            SMS_TASK_CHUNKS="1",
+        ) as env,
+    ):
+        fake.delay = 0.1
+        env["start_worker"]()
+        env["start_worker"]()
+        message = message_send(user=rich_sender, body="Fan out", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+        assert fake.most_in_flight > 20  # more than one worker's MAX_IN_FLIGHT at once
+    assert sorted(fake.accepted) == numbers  # each once
+    settled_once(message, rich_sender)
+
+
+def test_one_worker_sends_the_next_chunk_while_it_records_the_one_before(rich_sender):
+    """A worker's requests stay in flight across chunk boundaries: chunk k+1 is claimed
+    and its requests started before chunk k is written; yet each chunk is claimed before
+    its requests, recorded in order, and every answer reaches its own recipient."""
+    numbers = [f"+3247{n:07d}" for n in range(400)]
+    with (
+        FakeTwilio() as fake,
+        flow_pipeline(
+            TWILIO_BASE_URL=fake.url,
+            TWILIO_MAX_IN_FLIGHT="100",
+            TWILIO_RATE="0",
+            SMS_CHUNK_SIZE="50",
+            SMS_TASK_CHUNKS="8",
+        ) as env,
+    ):
+        fake.delay = 0.2
+        for number in numbers[::9]:
+            fake.outcomes[number] = "400"
+        env["start_worker"]()
+        warm = message_send(user=rich_sender, body="Warm-up", to=["+32475999999"])
+        wait_until(lambda: not warm.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+        for seen in (fake.requests, fake.arrivals, fake.accepted):
+            seen.clear()
+        message = message_send(user=rich_sender, body="Overlap", to=numbers)
+        wait_until(lambda: not message.recipients.filter(status__in=FINAL_OR_STUCK).exists())
+        # One worker, chunks of 50: more than 50 at once means two chunks in flight together.
+        assert fake.most_in_flight > 50
+    chunks: dict[str, list[Recipient]] = {}
+    for row in message.recipients.order_by("claimed_at", "id"):
+        chunks.setdefault(row.claim, []).append(row)
+    assert [len(rows) for rows in chunks.values()] == [50] * 8
+    ordered = list(chunks.values())
+    for before, after in itertools.pairwise(ordered):
+        recorded = max(row.updated_at for row in before)
+        assert max(row.claimed_at for row in after) < recorded  # claimed before the chunk before was written
+        assert min(row.claimed_at for row in after) <= min(row.updated_at for row in after)
+        assert recorded <= min(row.updated_at for row in after)  # chunks recorded in order
+    assert sorted(fake.accepted) == sorted(set(numbers) - set(numbers[::9]))  # each once
+    failed = set(message.recipients.filter(status=RecipientStatus.FAILED).values_list("to", flat=True))
+    assert failed == set(numbers[::9])  # each answer went to its own recipient
+    # Every credit captured (the accepted, and the warm-up's one) or released once.
+    assert credit(rich_sender) == (5_000 - 1 - (400 - len(failed)), 0)
 
 
 def test_four_workers_together_keep_the_gateway_rate(rich_sender):

@@ -4,7 +4,9 @@ SDK) is asked what became of them; each is settled once, with its reason in its 
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from credits.models import CreditAccount, EntryKind, LedgerEntry
 from messaging.gateways.base import StatusUpdate
@@ -13,6 +15,7 @@ from messaging.services.accepting import message_send
 from messaging.services.reconciling import recipients_reconcile
 from messaging.services.reports import status_updates_apply
 from tests.credits.helpers import assert_ledger_consistent
+from tests.factories import UserFactory
 from tests.fakes.twilio_server import FakeTwilio
 
 from .test_flow import use_twilio
@@ -141,3 +144,17 @@ def test_a_personalised_sms_is_found_by_its_own_text(fake, sender, run_on_commit
     soon = row.claimed_at + dt.timedelta(seconds=settings.SMS_RECONCILE_AFTER + 1)
     assert recipients_reconcile(now=soon) == {"asked": 1, "accepted": 1, "failed": 0, "unknown": 0}
     assert credit(sender) == (19, 0)  # captured: it was sent
+
+
+def test_the_admin_shows_why_reconciliation_settled_a_recipient(fake, sender, run_on_commit, settings, client):
+    fake.outcomes[LOST] = "timeout"  # read, never sent, never answered
+    message = run_on_commit(message_send, user=sender, body="Hello", to=[LOST])
+    row = message.recipients.get()
+    later = row.claimed_at + dt.timedelta(seconds=settings.SMS_RECONCILE_DEADLINE + 1)
+    assert recipients_reconcile(now=later)["failed"] == 1
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:messaging_recipient_change", args=[row.pk])).content.decode()
+    event = row.history.get()
+    assert "reconciliation" in page
+    assert escape(event.reason) in page  # why it was settled, as decided
+    assert 'name="history-0-reason"' not in page  # shown, not editable

@@ -155,6 +155,19 @@ def test_a_recipient_is_given_to_the_gateway_once(sender, run_on_commit, locmem_
     assert len(locmem_gateway.outbox) == 1
 
 
+def test_a_task_over_its_time_budget_hands_its_other_chunks_back_and_loses_nobody(
+    sender, run_on_commit, locmem_gateway, settings
+):
+    settings.SMS_CHUNK_SIZE, settings.SMS_TASK_CHUNKS = 1, 5
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 0  # every chunk after a task's first is over its budget
+    numbers = [f"+3247512345{n}" for n in range(5)]
+    message = run_on_commit(message_send, user=sender, body="hi", to=numbers)
+    assert sorted(sms.to for sms in locmem_gateway.outbox) == numbers  # each once, none left queued
+    assert set(message.recipients.values_list("status", flat=True)) == {RecipientStatus.ACCEPTED}
+    assert len(set(message.recipients.values_list("claim", flat=True))) == 5  # a claim a chunk
+    assert balances(sender) == (15, 0, 10, 0)
+
+
 def test_transient_errors_are_retried_later_then_failed_and_released(sender, locmem_gateway, run_on_commit, settings):
     settings.SMS_MAX_ATTEMPTS = 2
     locmem_gateway.chunk_error = GatewayTransientError("provider down")
