@@ -3,9 +3,10 @@
 /healthz: the process answers (liveness). /readyz: the database, the broker and the
 SMS gateway configuration work (readiness: send traffic here). Each failing check
 says which and why, without secrets; the error's own words (which name internal hosts
-and ports) only to a caller with the metrics token, and always in the log. /readyz also shows each gateway's circuit
-(`circuits`: open, paused by Retry-After, or closed); an open circuit does not make
-this process unready, since sends are still accepted and wait in the outbox.
+and ports) only to a caller with the metrics token, and always in the log. /readyz
+also shows each gateway's circuit (`circuits`: open, paused by Retry-After, or closed);
+an open circuit does not make this process unready, since sends are still accepted and
+wait in the outbox.
 """
 
 import hmac
