@@ -6,8 +6,10 @@ Import it first (after setting any environment variable the run needs): it sets 
 import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +47,30 @@ def median_ms(client: Client, url: str, params: dict | None = None, *, repeat: i
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return statistics.median(timings)
+
+
+def start_gunicorn(env: dict, log, *, workers: int, port: int) -> subprocess.Popen:
+    """gunicorn as in production (its config file: gevent workers, metrics summed over them),
+    on loopback; returns once /healthz answers, or exits."""
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "smsoffice.wsgi",
+            "--config=smsoffice/gunicorn_conf.py",
+            f"--workers={workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    sys.exit("gunicorn did not start")

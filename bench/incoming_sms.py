@@ -24,15 +24,12 @@ import asyncio
 import os
 import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
-from common import ROOT, throwaway_database
+from common import ROOT, start_gunicorn, throwaway_database
 from django.db import connection
 from twilio.request_validator import RequestValidator
 
@@ -92,31 +89,6 @@ def server_environment(folder: str, redis_url: str) -> dict:
         "TWILIO_FROM": OUR_NUMBER,
         "LOG_LEVEL": "ERROR",
     }
-
-
-def start_gunicorn(env: dict, log) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "smsoffice.wsgi",
-            "--config=smsoffice/gunicorn_conf.py",  # as in production: gevent workers
-            f"--workers={WORKERS}",
-            f"--bind=127.0.0.1:{PORT}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    sys.exit("gunicorn did not start")
 
 
 def signed(kind: str, n: int, number: str) -> tuple[str, dict, str]:
@@ -190,7 +162,7 @@ def main() -> None:
         redis = RedisServer()
         redis.start()
         with log_path.open("w") as log:
-            server = start_gunicorn(server_environment(folder, redis.url), log)
+            server = start_gunicorn(server_environment(folder, redis.url), log, workers=WORKERS, port=PORT)
             try:
                 totals = asyncio.run(measure(numbers))
             finally:

@@ -29,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, throwaway_database
+from common import ROOT, start_gunicorn, throwaway_database
 from contacts_search import fill
 from credit_holds import fill_ledger
 from django.conf import settings
@@ -115,30 +115,9 @@ def server_environment() -> dict:
     }
 
 
-def start_gunicorn(env: dict, log) -> subprocess.Popen:
+def start_server(env: dict, log) -> subprocess.Popen:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "smsoffice.wsgi",
-            "--config=smsoffice/gunicorn_conf.py",  # as in production: metrics summed over workers
-            f"--workers={WORKERS}",
-            f"--bind=127.0.0.1:{PORT}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    sys.exit("gunicorn did not start")
+    return start_gunicorn(env, log, workers=WORKERS, port=PORT)
 
 
 def run_locust(identities_file: str, csv_prefix: str) -> None:
@@ -258,7 +237,7 @@ def main() -> None:
         connection.close()  # gunicorn's workers need the connections
         env = server_environment()
         server_log = Path(tmp) / "gunicorn.log"
-        server = start_gunicorn(env, server_log.open("w"))
+        server = start_server(env, server_log.open("w"))
         try:
             run_locust(str(identities_file), str(Path(tmp) / "load"))
             counted = requests_counted_by_metrics()
