@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import MANAGING_ROLES
 from accounts.selectors import membership_of
 
 from .selectors import sender_ids_of
 from .senders import SENDER_ID_MAX, refused_countries_named
-from .services.senders import SenderIdRefused, sender_id_request
+from .services.senders import SenderIdRefused, may_request_sender_ids, sender_id_request
 
 
 class SenderIdForm(forms.Form):
@@ -33,7 +32,7 @@ class SenderIdForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def sender_ids(request: HttpRequest) -> HttpResponse:
     membership = membership_of(user=request.user)
-    may_ask = membership is None or membership.role in MANAGING_ROLES
+    may_ask = may_request_sender_ids(membership)
     form = SenderIdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,7 +12,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import MANAGING_ROLES, User
+from accounts.models import MANAGING_ROLES, Membership, User
 from accounts.selectors import membership_of
 
 from ..models import SenderId
@@ -23,13 +23,18 @@ class SenderIdRefused(ValueError):
     """The request or decision was refused, with the reason; nothing was stored."""
 
 
+def may_request_sender_ids(membership: Membership | None) -> bool:
+    """Owners and admins ask for their organisation's sender IDs; a user outside any, for their own."""
+    return membership is None or membership.role in MANAGING_ROLES
+
+
 def sender_id_request(*, user: User, name: str, now: dt.datetime) -> SenderId:
     """Ask for `name` for the user's organisation (owners and admins only) or, outside any
     organisation, for the user. Raises SenderIdRefused with the reason; stores nothing then."""
     if problem := sender_id_problem(name):
         raise SenderIdRefused(problem)
     membership = membership_of(user=user)
-    if membership is not None and membership.role not in MANAGING_ROLES:
+    if not may_request_sender_ids(membership):
         raise SenderIdRefused(
             _("Only the owners and admins of %(organisation)s ask for its sender IDs.")
             % {"organisation": membership.organisation.name}
